@@ -1,0 +1,301 @@
+//! Turns frames into normalized events, unsupported-category counts or rejects.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use riposte_model::{Event, RecordLocation};
+use serde_json::Value;
+
+use crate::framing::{Frame, FrameItem};
+use crate::{NormalizeError, Normalized, RecordContext, cloudtrail, entra, okta};
+
+/// How many levels of arrays and `Records` wrappers are unpacked inside one frame; a deeper
+/// array is rejected as not being a record.
+const MAX_WRAPPER_DEPTH: usize = 2;
+
+/// A provider log family; the decoder picks the normalizer by family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FormatFamily {
+    CloudTrail,
+    Okta,
+    Entra,
+}
+
+impl FormatFamily {
+    pub const ALL: [Self; 3] = [Self::CloudTrail, Self::Okta, Self::Entra];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CloudTrail => "cloudtrail",
+            Self::Okta => "okta",
+            Self::Entra => "entra",
+        }
+    }
+
+    /// Returns the family whose normalizer claims the record, trying each in a fixed order.
+    pub fn detect(record: &Value) -> Option<Self> {
+        if cloudtrail::matches(record) {
+            Some(Self::CloudTrail)
+        } else if okta::matches(record) {
+            Some(Self::Okta)
+        } else if entra::matches(record) {
+            Some(Self::Entra)
+        } else {
+            None
+        }
+    }
+
+    fn normalize(
+        self,
+        record: &Value,
+        context: &RecordContext<'_>,
+    ) -> Result<Normalized, NormalizeError> {
+        match self {
+            Self::CloudTrail => cloudtrail::normalize(record, context),
+            Self::Okta => okta::normalize(record, context),
+            Self::Entra => entra::normalize(record, context),
+        }
+    }
+}
+
+impl fmt::Display for FormatFamily {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FormatFamily {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|family| family.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                format!("unknown log format `{text}`: expected one of cloudtrail, okta, entra")
+            })
+    }
+}
+
+/// A record that could not be read or normalized.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reject {
+    pub location: RecordLocation,
+    /// 0-based position of the record in its file.
+    pub index: u64,
+    pub reason: String,
+    /// The record as it was read; empty when it was too large to keep.
+    pub raw: Vec<u8>,
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.reason)
+    }
+}
+
+/// The result of decoding one record.
+#[derive(Debug)]
+pub enum Decoded {
+    Event(Box<Event>),
+    Unsupported {
+        family: FormatFamily,
+        category: Box<str>,
+    },
+    Rejected(Reject),
+}
+
+/// Parses frames and normalizes them with the normalizer of their detected format, or of
+/// the one format the user forced.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Decoder {
+    forced: Option<FormatFamily>,
+}
+
+impl Decoder {
+    pub fn new(forced: Option<FormatFamily>) -> Self {
+        Self { forced }
+    }
+
+    /// Decodes one framer item from `file` and passes each result to `emit`. A frame that
+    /// holds an array or a `Records` wrapper yields one result per element.
+    pub fn decode_item(&self, item: FrameItem, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {
+        match item {
+            FrameItem::Record(frame) => self.decode_frame(frame, file, emit),
+            FrameItem::Truncated(frame) => emit(Decoded::Rejected(Reject {
+                location: location(file, frame.line),
+                index: frame.index,
+                reason: "truncated record: the input ends inside this record".to_owned(),
+                raw: frame.bytes,
+            })),
+            FrameItem::Oversized { line, index, size } => emit(Decoded::Rejected(Reject {
+                location: location(file, line),
+                index,
+                reason: format!(
+                    "record of {size} bytes exceeds the limit of {} bytes",
+                    crate::framing::DEFAULT_MAX_RECORD_BYTES
+                ),
+                raw: Vec::new(),
+            })),
+            FrameItem::ReadError { line, error } => emit(Decoded::Rejected(Reject {
+                location: location(file, line),
+                index: 0,
+                reason: format!("read failed: {error}"),
+                raw: Vec::new(),
+            })),
+        }
+    }
+
+    fn decode_frame(&self, frame: Frame, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {
+        let value: Value = match serde_json::from_slice(&frame.bytes) {
+            Ok(value) => value,
+            Err(error) => {
+                emit(Decoded::Rejected(Reject {
+                    location: location(file, frame.line + error.line().saturating_sub(1) as u64),
+                    index: frame.index,
+                    reason: format!("invalid JSON: {}", describe_json_error(&error)),
+                    raw: frame.bytes,
+                }));
+                return;
+            }
+        };
+        let record_location = location(file, frame.line);
+        self.decode_value(value, &frame.bytes, &record_location, frame.index, 0, emit);
+    }
+
+    fn decode_value(
+        &self,
+        value: Value,
+        raw: &[u8],
+        record_location: &RecordLocation,
+        index: u64,
+        depth: usize,
+        emit: &mut dyn FnMut(Decoded),
+    ) {
+        let value = if depth <= MAX_WRAPPER_DEPTH {
+            match into_elements(value) {
+                Ok(elements) => {
+                    for element in elements {
+                        let element_raw = serde_json::to_vec(&element).unwrap_or_default();
+                        self.decode_value(
+                            element,
+                            &element_raw,
+                            record_location,
+                            index,
+                            depth + 1,
+                            emit,
+                        );
+                    }
+                    return;
+                }
+                Err(single) => single,
+            }
+        } else {
+            value
+        };
+        let reject = |reason: String| {
+            Decoded::Rejected(Reject {
+                location: record_location.clone(),
+                index,
+                reason,
+                raw: raw.to_vec(),
+            })
+        };
+        if !value.is_object() {
+            emit(reject(format!(
+                "expected a JSON object, found {}",
+                json_kind(&value)
+            )));
+            return;
+        }
+        let family = match self.forced.or_else(|| FormatFamily::detect(&value)) {
+            Some(family) => family,
+            None => {
+                emit(reject(format!(
+                    "unknown format: the record matches none of cloudtrail, okta, entra (top-level keys: {})",
+                    key_list(&value)
+                )));
+                return;
+            }
+        };
+        let context = RecordContext {
+            location: Some(record_location),
+            raw,
+        };
+        match family.normalize(&value, &context) {
+            Ok(Normalized::Event(event)) => emit(Decoded::Event(event)),
+            Ok(Normalized::Unsupported { category }) => {
+                emit(Decoded::Unsupported { family, category });
+            }
+            Err(error) => emit(reject(format!("{family}: {error}"))),
+        }
+    }
+}
+
+/// Returns the records inside a JSON array or a `{"Records": [...]}` / `{"records": [...]}`
+/// object, or gives the value back when it is a single record.
+fn into_elements(value: Value) -> Result<Vec<Value>, Value> {
+    match value {
+        Value::Array(elements) => Ok(elements),
+        Value::Object(mut object) if object.len() == 1 => {
+            let key = ["Records", "records"]
+                .into_iter()
+                .find(|key| object.get(*key).is_some_and(Value::is_array));
+            match key.and_then(|key| object.remove(key)) {
+                Some(Value::Array(elements)) => Ok(elements),
+                _ => Err(Value::Object(object)),
+            }
+        }
+        other => Err(other),
+    }
+}
+
+fn location(file: &Arc<Path>, line: u64) -> RecordLocation {
+    RecordLocation {
+        file: Arc::clone(file),
+        line,
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Lists at most eight top-level keys, in backticks, so that the user sees what was read.
+fn key_list(value: &Value) -> String {
+    let Some(object) = value.as_object() else {
+        return String::new();
+    };
+    if object.is_empty() {
+        return "none".to_owned();
+    }
+    let mut keys: Vec<String> = object
+        .keys()
+        .take(8)
+        .map(|key| format!("`{key}`"))
+        .collect();
+    if object.len() > 8 {
+        keys.push(format!("and {} more", object.len() - 8));
+    }
+    keys.join(", ")
+}
+
+/// serde_json's message without its own "at line L column C" suffix, which refers to the
+/// frame and not to the file; the column is kept.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let text = match message.rfind(" at line ") {
+        Some(position) => message.get(..position).unwrap_or(&message).to_owned(),
+        None => message,
+    };
+    format!("{text} (column {})", error.column())
+}

@@ -1,0 +1,645 @@
+//! Splits an input stream into raw records without loading the whole input.
+//!
+//! Two modes, chosen from the first lines of the input:
+//! - line mode, when the first or second non-empty line is a complete JSON value (JSON Lines,
+//!   and single-line files such as CloudTrail's `{"Records":[...]}` objects as delivered to
+//!   S3): every line is one frame, and a malformed line is rejected on its own;
+//! - value mode otherwise (pretty-printed objects, multi-line arrays and `Records` wrappers):
+//!   the input is scanned as a sequence of JSON values, and the elements of a top-level array
+//!   or of a top-level `{"Records": [...]}` / `{"records": [...]}` object are streamed one by
+//!   one, so that memory is bounded by the largest record, not by the file.
+//!
+//! Frames are not parsed here; the decoder parses them and expands arrays and wrappers found
+//! inside a line.
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead};
+
+/// The largest record accepted, in bytes. Larger records are rejected unread, so that one
+/// hostile record cannot exhaust memory.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
+
+/// One raw record and where it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub bytes: Vec<u8>,
+    /// 1-based line on which the record starts.
+    pub line: u64,
+    /// 0-based position of the record in the input.
+    pub index: u64,
+}
+
+/// An item produced by the framer.
+#[derive(Debug)]
+pub enum FrameItem {
+    Record(Frame),
+    /// A record larger than the limit; its bytes were skipped.
+    Oversized {
+        line: u64,
+        index: u64,
+        size: u64,
+    },
+    /// The input ended inside a record; the bytes read so far are kept.
+    Truncated(Frame),
+    /// Reading failed (for example a truncated gzip stream); the input cannot go on.
+    ReadError {
+        line: u64,
+        error: io::Error,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Undecided,
+    Lines,
+    Values,
+}
+
+/// Where the value scanner is between records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    /// Between top-level values.
+    Top,
+    /// Inside a top-level array, or the array of a `Records` wrapper, whose elements are
+    /// records. `wrapped` is true inside a wrapper object.
+    Elements { wrapped: bool },
+    /// After the array of a wrapper object, skipping the rest of that object.
+    WrapperTail,
+}
+
+/// Splits a buffered reader into frames.
+pub struct Framer<R> {
+    reader: R,
+    max_record_bytes: usize,
+    mode: Mode,
+    level: Level,
+    /// Lines read ahead while choosing line mode, served before the reader.
+    lookahead: VecDeque<Vec<u8>>,
+    /// Bytes read ahead while choosing value mode, served before the reader.
+    pending: Vec<u8>,
+    pending_position: usize,
+    /// The current 1-based line.
+    line: u64,
+    index: u64,
+    finished: bool,
+}
+
+impl<R: BufRead> Framer<R> {
+    pub fn new(reader: R) -> Self {
+        Self::with_limit(reader, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    pub fn with_limit(reader: R, max_record_bytes: usize) -> Self {
+        Self {
+            reader,
+            max_record_bytes,
+            mode: Mode::Undecided,
+            level: Level::Top,
+            lookahead: VecDeque::new(),
+            pending: Vec::new(),
+            pending_position: 0,
+            line: 1,
+            index: 0,
+            finished: false,
+        }
+    }
+
+    /// Chooses the mode from the start of the input, reading lines ahead when needed.
+    fn choose_mode(&mut self) -> Result<(), FrameItem> {
+        match self.starts_with_container() {
+            Ok(true) => {
+                self.mode = Mode::Values;
+                return Ok(());
+            }
+            Ok(false) => {}
+            Err(error) => {
+                return Err(FrameItem::ReadError {
+                    line: self.line,
+                    error,
+                });
+            }
+        }
+        let mut non_empty_seen = 0;
+        while non_empty_seen < 2 {
+            let mut line = Vec::new();
+            match read_line_capped(&mut self.reader, &mut line, self.max_record_bytes) {
+                Ok(LineRead::Eof) => break,
+                Ok(LineRead::Line) => {}
+                Ok(LineRead::TooLong) => {
+                    // A line this long is not part of a pretty-printed file.
+                    self.lookahead.push_back(line);
+                    self.mode = Mode::Lines;
+                    return Ok(());
+                }
+                Err(error) => {
+                    return Err(FrameItem::ReadError {
+                        line: self.line,
+                        error,
+                    });
+                }
+            }
+            let trimmed = trim_ascii(&line);
+            let complete = trimmed.first().is_some_and(|byte| *byte == b'{')
+                && serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok();
+            if !trimmed.is_empty() {
+                non_empty_seen += 1;
+            }
+            self.lookahead.push_back(line);
+            if complete {
+                self.mode = Mode::Lines;
+                return Ok(());
+            }
+        }
+        self.mode = Mode::Values;
+        for line in self.lookahead.drain(..) {
+            self.pending.extend_from_slice(&line);
+        }
+        Ok(())
+    }
+
+    /// Returns true when the input opens with a top-level array or a `Records` wrapper, which
+    /// are streamed element by element whatever their line layout. Leading whitespace is
+    /// consumed and counted.
+    fn starts_with_container(&mut self) -> io::Result<bool> {
+        loop {
+            let buffer = self.reader.fill_buf()?;
+            let Some(&byte) = buffer.first() else {
+                return Ok(false);
+            };
+            match byte {
+                b'\n' => self.line += 1,
+                b' ' | b'\t' | b'\r' | 0xEF | 0xBB | 0xBF => {}
+                _ => break,
+            }
+            self.reader.consume(1);
+        }
+        let head = self.reader.fill_buf()?;
+        let head = head.get(..head.len().min(64)).unwrap_or(head);
+        Ok(head.first() == Some(&b'[') || is_wrapper_head(head))
+    }
+
+    fn next_line_frame(&mut self) -> Option<FrameItem> {
+        loop {
+            let mut line = match self.lookahead.pop_front() {
+                Some(line) => line,
+                None => {
+                    let mut line = Vec::new();
+                    match read_line_capped(&mut self.reader, &mut line, self.max_record_bytes) {
+                        Ok(LineRead::Eof) => return None,
+                        Ok(LineRead::Line) => {}
+                        Ok(LineRead::TooLong) => {
+                            let item = FrameItem::Oversized {
+                                line: self.line,
+                                index: self.index,
+                                size: line.len() as u64,
+                            };
+                            self.line += 1;
+                            self.index += 1;
+                            return Some(item);
+                        }
+                        Err(error) => {
+                            return Some(FrameItem::ReadError {
+                                line: self.line,
+                                error,
+                            });
+                        }
+                    }
+                    line
+                }
+            };
+            let line_number = self.line;
+            self.line += 1;
+            if trim_ascii(&line).is_empty() {
+                continue;
+            }
+            if line.len() > self.max_record_bytes {
+                let item = FrameItem::Oversized {
+                    line: line_number,
+                    index: self.index,
+                    size: line.len() as u64,
+                };
+                self.index += 1;
+                return Some(item);
+            }
+            strip_line_end(&mut line);
+            let frame = Frame {
+                bytes: line,
+                line: line_number,
+                index: self.index,
+            };
+            self.index += 1;
+            return Some(FrameItem::Record(frame));
+        }
+    }
+
+    /// Returns the next byte, from the bytes read ahead first.
+    fn next_byte(&mut self) -> io::Result<Option<u8>> {
+        if let Some(&byte) = self.pending.get(self.pending_position) {
+            self.pending_position += 1;
+            return Ok(Some(byte));
+        }
+        let buffer = self.reader.fill_buf()?;
+        let Some(&byte) = buffer.first() else {
+            return Ok(None);
+        };
+        self.reader.consume(1);
+        Ok(Some(byte))
+    }
+
+    fn peek_byte(&mut self) -> io::Result<Option<u8>> {
+        if let Some(&byte) = self.pending.get(self.pending_position) {
+            return Ok(Some(byte));
+        }
+        Ok(self.reader.fill_buf()?.first().copied())
+    }
+
+    /// Skips whitespace, commas (between array elements) and a byte-order mark.
+    fn skip_separators(&mut self, allow_comma: bool) -> io::Result<Option<u8>> {
+        loop {
+            let Some(byte) = self.peek_byte()? else {
+                return Ok(None);
+            };
+            match byte {
+                b'\n' => self.line += 1,
+                b' ' | b'\t' | b'\r' | 0xEF | 0xBB | 0xBF => {}
+                b',' if allow_comma => {}
+                _ => return Ok(Some(byte)),
+            }
+            self.next_byte()?;
+        }
+    }
+
+    fn next_value_frame(&mut self) -> Option<FrameItem> {
+        loop {
+            let result = match self.level {
+                Level::Top => self.scan_top(),
+                Level::Elements { wrapped } => self.scan_element(wrapped),
+                Level::WrapperTail => self.scan_wrapper_tail(),
+            };
+            match result {
+                Ok(Step::Item(item)) => return Some(item),
+                Ok(Step::Continue) => {}
+                Ok(Step::End) => return None,
+                Err(error) => {
+                    return Some(FrameItem::ReadError {
+                        line: self.line,
+                        error,
+                    });
+                }
+            }
+        }
+    }
+
+    fn scan_top(&mut self) -> io::Result<Step> {
+        let Some(first) = self.skip_separators(false)? else {
+            return Ok(Step::End);
+        };
+        match first {
+            b'[' => {
+                self.next_byte()?;
+                self.level = Level::Elements { wrapped: false };
+                Ok(Step::Continue)
+            }
+            b'{' => self.scan_object_or_wrapper(),
+            _ => Ok(Step::Item(self.scan_garbage_line()?)),
+        }
+    }
+
+    fn scan_element(&mut self, wrapped: bool) -> io::Result<Step> {
+        let Some(first) = self.skip_separators(true)? else {
+            return Ok(Step::End);
+        };
+        if first == b']' {
+            self.next_byte()?;
+            self.level = if wrapped {
+                Level::WrapperTail
+            } else {
+                Level::Top
+            };
+            return Ok(Step::Continue);
+        }
+        let line = self.line;
+        let mut buffer = Vec::new();
+        let item = self.scan_value(&mut buffer, line, 0)?;
+        Ok(Step::Item(item))
+    }
+
+    /// Skips what follows the array in a wrapper object, up to its closing brace.
+    fn scan_wrapper_tail(&mut self) -> io::Result<Step> {
+        // NOTE: keys after the records array (none in CloudTrail or Azure Monitor files) are
+        // skipped unread.
+        let mut depth = 1_usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        while let Some(byte) = self.next_byte()? {
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            if in_string {
+                match (escaped, byte) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.level = Level::Top;
+        Ok(Step::Continue)
+    }
+
+    /// Reads a top-level object. When its first key is `Records` or `records` and holds an
+    /// array, switches to streaming that array's elements; otherwise reads the whole object
+    /// as one record.
+    fn scan_object_or_wrapper(&mut self) -> io::Result<Step> {
+        let line = self.line;
+        let mut buffer = Vec::new();
+        if let Some(byte) = self.next_byte()? {
+            buffer.push(byte);
+        }
+        // Read whitespace, then the first key if there is one.
+        loop {
+            match self.peek_byte()? {
+                Some(byte @ (b' ' | b'\t' | b'\r' | b'\n')) => {
+                    if byte == b'\n' {
+                        self.line += 1;
+                    }
+                    buffer.push(byte);
+                    self.next_byte()?;
+                }
+                _ => break,
+            }
+        }
+        if self.peek_byte()? == Some(b'"') {
+            let key_start = buffer.len();
+            self.read_string_into(&mut buffer)?;
+            let key = buffer.get(key_start..).unwrap_or_default();
+            if key == b"\"Records\"" || key == b"\"records\"" {
+                let resume = buffer.len();
+                loop {
+                    match self.peek_byte()? {
+                        Some(byte @ (b' ' | b'\t' | b'\r' | b'\n' | b':')) => {
+                            if byte == b'\n' {
+                                self.line += 1;
+                            }
+                            buffer.push(byte);
+                            self.next_byte()?;
+                        }
+                        _ => break,
+                    }
+                }
+                if self.peek_byte()? == Some(b'[')
+                    && buffer.get(resume..).is_some_and(|gap| gap.contains(&b':'))
+                {
+                    self.next_byte()?;
+                    self.level = Level::Elements { wrapped: true };
+                    return Ok(Step::Continue);
+                }
+            }
+        }
+        // Not a wrapper: the object is one record, and one level is already open.
+        let item = self.scan_value(&mut buffer, line, 1)?;
+        Ok(Step::Item(item))
+    }
+
+    /// Appends a JSON string, quotes included, to `buffer`.
+    fn read_string_into(&mut self, buffer: &mut Vec<u8>) -> io::Result<()> {
+        let mut escaped = false;
+        if let Some(quote) = self.next_byte()? {
+            buffer.push(quote);
+        }
+        while let Some(byte) = self.next_byte()? {
+            buffer.push(byte);
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => return Ok(()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one JSON value into `buffer`, which may already hold its opening bytes with
+    /// `depth` levels open.
+    fn scan_value(
+        &mut self,
+        buffer: &mut Vec<u8>,
+        line: u64,
+        mut depth: usize,
+    ) -> io::Result<FrameItem> {
+        let index = self.index;
+        self.index += 1;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut size = buffer.len() as u64;
+        let mut oversized = false;
+        loop {
+            let Some(byte) = self.peek_byte()? else {
+                let frame = Frame {
+                    bytes: std::mem::take(buffer),
+                    line,
+                    index,
+                };
+                return Ok(if oversized {
+                    FrameItem::Oversized { line, index, size }
+                } else if depth == 0 && !in_string && !frame.bytes.is_empty() {
+                    FrameItem::Record(frame)
+                } else {
+                    FrameItem::Truncated(frame)
+                });
+            };
+            if !in_string && depth == 0 && !buffer.is_empty()
+                || (!in_string && depth == 0 && oversized)
+            {
+                // A scalar or a closed value ends at a separator.
+                if matches!(byte, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
+                    break;
+                }
+            }
+            self.next_byte()?;
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            size += 1;
+            if !oversized {
+                buffer.push(byte);
+                if buffer.len() > self.max_record_bytes {
+                    oversized = true;
+                    buffer.clear();
+                    buffer.shrink_to_fit();
+                }
+            }
+            if in_string {
+                match (escaped, byte) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if oversized {
+            return Ok(FrameItem::Oversized { line, index, size });
+        }
+        Ok(FrameItem::Record(Frame {
+            bytes: std::mem::take(buffer),
+            line,
+            index,
+        }))
+    }
+
+    /// Reads the rest of a line that starts with something other than a JSON value, as one
+    /// (malformed) record.
+    fn scan_garbage_line(&mut self) -> io::Result<FrameItem> {
+        let line = self.line;
+        let index = self.index;
+        self.index += 1;
+        let mut bytes = Vec::new();
+        while let Some(byte) = self.next_byte()? {
+            if byte == b'\n' {
+                self.line += 1;
+                break;
+            }
+            if bytes.len() <= self.max_record_bytes {
+                bytes.push(byte);
+            }
+        }
+        strip_line_end(&mut bytes);
+        Ok(FrameItem::Record(Frame { bytes, line, index }))
+    }
+}
+
+enum Step {
+    Item(FrameItem),
+    Continue,
+    End,
+}
+
+impl<R: BufRead> Iterator for Framer<R> {
+    type Item = FrameItem;
+
+    fn next(&mut self) -> Option<FrameItem> {
+        if self.finished {
+            return None;
+        }
+        if self.mode == Mode::Undecided {
+            if let Err(item) = self.choose_mode() {
+                self.finished = true;
+                return Some(item);
+            }
+        }
+        let item = match self.mode {
+            Mode::Lines => self.next_line_frame(),
+            Mode::Values | Mode::Undecided => self.next_value_frame(),
+        };
+        if matches!(item, None | Some(FrameItem::ReadError { .. })) {
+            self.finished = true;
+        }
+        item
+    }
+}
+
+enum LineRead {
+    Eof,
+    Line,
+    /// The line exceeded the limit; `buffer` holds its first bytes and the rest was skipped.
+    TooLong,
+}
+
+/// Reads one line, newline included, into `buffer`, keeping at most `cap` + 1 bytes.
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<LineRead> {
+    let mut total = 0_usize;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            return Ok(if total == 0 {
+                LineRead::Eof
+            } else if total > cap {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
+        }
+        let (chunk, done) = match memchr::memchr(b'\n', available) {
+            Some(position) => (available.get(..=position).unwrap_or(available), true),
+            None => (available, false),
+        };
+        let length = chunk.len();
+        if total <= cap {
+            let room = cap + 1 - total;
+            buffer.extend_from_slice(chunk.get(..length.min(room)).unwrap_or(chunk));
+        }
+        total += length;
+        reader.consume(length);
+        if done {
+            return Ok(if total > cap {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
+        }
+    }
+}
+
+/// Returns true for the start of `{"Records": [` or `{"records": [`, whitespace allowed.
+fn is_wrapper_head(head: &[u8]) -> bool {
+    let mut rest = head;
+    let mut take = |wanted: &[u8]| -> bool {
+        rest = rest.trim_ascii_start();
+        match rest.strip_prefix(wanted) {
+            Some(after) => {
+                rest = after;
+                true
+            }
+            None => false,
+        }
+    };
+    take(b"{") && (take(b"\"Records\"") || take(b"\"records\"")) && take(b":") && take(b"[")
+}
+
+fn strip_line_end(line: &mut Vec<u8>) {
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes.trim_ascii()
+}

@@ -1,0 +1,123 @@
+//! Field access over parsed JSON records.
+//!
+//! Logs write "no value" in many ways: a missing key, `null`, an empty string, or placeholders
+//! such as `"<null>"` and `"null"`. These helpers return `None` for all of them, so that a
+//! normalizer only deals with present values.
+
+use serde_json::Value;
+
+/// Returns the value at `path` (object keys), treating `null` as absent.
+pub fn get<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut current = value;
+    for key in path {
+        current = current.as_object()?.get(*key)?;
+    }
+    (!current.is_null()).then_some(current)
+}
+
+/// Returns the string at `path`, or `None` when it is absent, not a string, empty or a
+/// placeholder for "no value".
+pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    get(value, path).and_then(Value::as_str).and_then(present)
+}
+
+/// Returns the text at `path` as an owned string: strings as they are, numbers and booleans
+/// in their JSON form.
+pub fn text_at(value: &Value, path: &[&str]) -> Option<Box<str>> {
+    match get(value, path)? {
+        Value::String(text) => present(text).map(Box::from),
+        Value::Number(number) => Some(number.to_string().into()),
+        Value::Bool(flag) => Some(flag.to_string().into()),
+        _ => None,
+    }
+}
+
+/// Returns the boolean at `path`, also accepting the strings `"true"` and `"false"` in any
+/// case.
+pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
+    match get(value, path)? {
+        Value::Bool(flag) => Some(*flag),
+        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Returns the number at `path` as `f64`, also accepting numbers written as strings.
+pub fn f64_at(value: &Value, path: &[&str]) -> Option<f64> {
+    match get(value, path)? {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Returns the unsigned integer at `path`, also accepting integers written as strings.
+pub fn u64_at(value: &Value, path: &[&str]) -> Option<u64> {
+    match get(value, path)? {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Returns `text` unless it is empty or a placeholder that means "no value".
+pub fn present(text: &str) -> Option<&str> {
+    let trimmed = text.trim();
+    let placeholder = trimmed.is_empty()
+        || trimmed.eq_ignore_ascii_case("null")
+        || trimmed.eq_ignore_ascii_case("<null>")
+        || trimmed == "-";
+    (!placeholder).then_some(text)
+}
+
+/// Parses a string that holds serialized JSON (Log Analytics exports write nested objects
+/// this way) and returns the parsed value; any other value is returned as a clone.
+pub fn unnest(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(text) => {
+            let trimmed = text.trim_start();
+            if trimmed.starts_with('{') || trimmed.starts_with('[') {
+                serde_json::from_str(text).ok()
+            } else {
+                None
+            }
+        }
+        Value::Null => None,
+        other => Some(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn placeholders_are_absent() {
+        let record = json!({"a": "<null>", "b": "", "c": null, "d": "value", "e": "NULL"});
+        assert_eq!(str_at(&record, &["a"]), None);
+        assert_eq!(str_at(&record, &["b"]), None);
+        assert_eq!(str_at(&record, &["c"]), None);
+        assert_eq!(str_at(&record, &["d"]), Some("value"));
+        assert_eq!(str_at(&record, &["e"]), None);
+        assert_eq!(str_at(&record, &["missing", "deeper"]), None);
+    }
+
+    #[test]
+    fn numbers_are_read_from_strings() {
+        let record = json!({"asn": "7545", "ms": 12, "flag": "True"});
+        assert_eq!(u64_at(&record, &["asn"]), Some(7545));
+        assert_eq!(f64_at(&record, &["ms"]), Some(12.0));
+        assert_eq!(bool_at(&record, &["flag"]), Some(true));
+        assert_eq!(text_at(&record, &["ms"]).as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn unnest_parses_serialized_objects() {
+        let nested = json!("{\"city\": \"Paris\"}");
+        assert_eq!(unnest(&nested), Some(json!({"city": "Paris"})));
+        assert_eq!(unnest(&json!("plain")), None);
+        assert_eq!(unnest(&json!({"x": 1})), Some(json!({"x": 1})));
+    }
+}

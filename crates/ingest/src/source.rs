@@ -1,0 +1,196 @@
+//! Expands command-line paths into inputs and opens them.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use flate2::read::MultiGzDecoder;
+
+/// Read buffer size. CloudTrail and Okta records are 1 to 10 KiB, so a buffer of this size
+/// holds dozens of them.
+const BUFFER_BYTES: usize = 256 * 1024;
+
+/// The gzip magic number (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// One input to read: a file or standard input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    /// The name used in messages and evidence: the path, or `-` for standard input.
+    pub fn name(&self) -> Arc<Path> {
+        match self {
+            Self::File(path) => Arc::from(path.as_path()),
+            Self::Stdin => Arc::from(Path::new("-")),
+        }
+    }
+}
+
+/// A path that could not be expanded or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read `{path}`: {source}")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot list folder `{path}`: {message}")]
+    Walk { path: PathBuf, message: String },
+}
+
+impl SourceError {
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Unreadable { path, .. } | Self::Walk { path, .. } => path,
+        }
+    }
+}
+
+/// Expands paths into inputs: `-` is standard input, a folder is walked recursively in name
+/// order, skipping hidden entries (names starting with `.`), and a file is read as given.
+/// Paths that cannot be read are returned as errors next to the inputs that can.
+pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<SourceError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => walk(path, &mut inputs, &mut errors),
+            Ok(_) => inputs.push(Input::File(path.clone())),
+            Err(source) => errors.push(SourceError::Unreadable {
+                path: path.clone(),
+                source,
+            }),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<SourceError>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                inputs.push(Input::File(entry.into_path()));
+            }
+            Ok(_) => {}
+            Err(error) => errors.push(SourceError::Walk {
+                path: error
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
+                message: error.to_string(),
+            }),
+        }
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|name| name.starts_with('.'))
+}
+
+/// Opens an input for reading, decompressing it when it starts with the gzip magic number,
+/// whatever its name.
+pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>, SourceError> {
+    match input {
+        Input::Stdin => wrap(io::stdin(), Path::new("-")),
+        Input::File(path) => {
+            let file = File::open(path).map_err(|source| SourceError::Unreadable {
+                path: path.clone(),
+                source,
+            })?;
+            wrap(file, path)
+        }
+    }
+}
+
+fn wrap<R: Read + Send + 'static>(
+    reader: R,
+    path: &Path,
+) -> Result<Box<dyn BufRead + Send>, SourceError> {
+    let mut buffered = BufReader::with_capacity(BUFFER_BYTES, reader);
+    let head = buffered
+        .fill_buf()
+        .map_err(|source| SourceError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if head.starts_with(&GZIP_MAGIC) {
+        let decoder = MultiGzDecoder::new(buffered);
+        Ok(Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder)))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn folders_are_walked_in_name_order_without_hidden_files() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::create_dir(folder.path().join("sub")).unwrap();
+        std::fs::write(folder.path().join("b.json"), "{}").unwrap();
+        std::fs::write(folder.path().join("a.json"), "{}").unwrap();
+        std::fs::write(folder.path().join("sub/c.json"), "{}").unwrap();
+        std::fs::write(folder.path().join(".hidden"), "{}").unwrap();
+        let (inputs, errors) = expand(&[folder.path().to_path_buf()]);
+        assert!(errors.is_empty());
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|input| match input {
+                Input::File(path) => path
+                    .strip_prefix(folder.path())
+                    .unwrap()
+                    .display()
+                    .to_string(),
+                Input::Stdin => "-".to_owned(),
+            })
+            .collect();
+        assert_eq!(names, ["a.json", "b.json", "sub/c.json"]);
+    }
+
+    #[test]
+    fn missing_path_is_an_error_beside_the_others() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("a.json"), "{}").unwrap();
+        let missing = folder.path().join("missing.json");
+        let (inputs, errors) = expand(&[missing.clone(), folder.path().join("a.json")]);
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with(&format!("cannot read `{}`: ", missing.display()))
+        );
+    }
+
+    #[test]
+    fn gzip_is_detected_by_content() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("records.log");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(b"{\"a\":1}\n").unwrap();
+        std::fs::write(&path, encoder.finish().unwrap()).unwrap();
+        let mut text = String::new();
+        open(&Input::File(path))
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "{\"a\":1}\n");
+    }
+}

@@ -1,0 +1,45 @@
+//! Snapshot tests over the fixture folders: every file under `tests/fixtures/` is decoded and
+//! the resulting events, unsupported categories and rejects are compared with the stored
+//! snapshot. Adding a fixture file adds a test.
+
+use std::path::Path;
+
+use riposte_ingest::source::Input;
+use riposte_ingest::{Decoded, Decoder, decode_input};
+use serde_json::{Value, json};
+
+fn decode_fixture(path: &Path) -> Value {
+    let mut results = Vec::new();
+    decode_input(
+        &Input::File(path.to_path_buf()),
+        &Decoder::default(),
+        &mut |decoded| {
+            results.push(match decoded {
+                Decoded::Event(mut event) => {
+                    // The location names the fixture path, which differs between machines.
+                    event.location = None;
+                    json!({"event": event})
+                }
+                Decoded::Unsupported { family, category } => {
+                    json!({"unsupported": {"family": family.as_str(), "category": category}})
+                }
+                Decoded::Rejected(reject) => json!({
+                    "rejected": {
+                        "line": reject.location.line,
+                        "index": reject.index,
+                        "reason": reject.reason,
+                    }
+                }),
+            });
+        },
+    )
+    .unwrap();
+    Value::Array(results)
+}
+
+#[test]
+fn fixtures() {
+    insta::glob!("fixtures/**/*.*", |path| {
+        insta::assert_json_snapshot!(decode_fixture(path));
+    });
+}

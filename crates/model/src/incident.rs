@@ -1,0 +1,53 @@
+use serde::Serialize;
+
+use crate::{Finding, IdentityRef, Provider, Severity, Timestamp};
+
+/// Findings about one identity, and the identities linked to it, within one window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Incident {
+    /// A stable id derived from the identity and the first finding, so that the same input
+    /// gives the same id on every run.
+    pub id: String,
+    pub identity: IdentityRef,
+    /// Accounts of the same person or workload in other providers that the findings touched.
+    pub linked_identities: Vec<IdentityRef>,
+    pub severity: Severity,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// Why the severity is above that of the worst single finding, when it is.
+    pub escalations: Vec<String>,
+    /// The findings in time order.
+    pub findings: Vec<Finding>,
+    pub plan: Plan,
+}
+
+/// Whether a plan has been carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Computed and printed, not executed. `hunt` only ever plans.
+    Planned,
+}
+
+/// The containment riposte would take for an incident.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub status: PlanStatus,
+    pub actions: Vec<PlannedAction>,
+}
+
+/// One containment step, described precisely enough to run by hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedAction {
+    /// A stable action id, such as `revoke_role_sessions` or `deactivate_access_key`.
+    pub action: &'static str,
+    pub provider: Provider,
+    /// What the action applies to: a role ARN, an access key id, a user id.
+    pub target: String,
+    /// What the action does, in one sentence.
+    pub description: String,
+    /// The provider API calls that carry it out.
+    pub api_calls: Vec<String>,
+    /// Why this action fits the identity and the findings.
+    pub reason: String,
+}

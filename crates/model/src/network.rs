@@ -1,0 +1,203 @@
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::{Serialize, Serializer};
+
+/// Where a request came from.
+///
+/// CloudTrail's `sourceIPAddress` holds an address, the DNS name of an AWS service
+/// (`ec2.amazonaws.com`) or `AWS Internal`; other logs hold placeholders such as `<null>`.
+/// Only [`Origin::Ip`] feeds geolocation and travel logic.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    Ip(IpAddr),
+    /// An AWS service acting for the caller, named by its DNS name.
+    AwsService(Box<str>),
+    /// CloudTrail's `AWS Internal` (also written `aws.internal`).
+    AwsInternal,
+    /// A value that is present but is neither an address nor a known service name; kept as
+    /// read so that an analyst sees it.
+    Unparsed(Box<str>),
+    /// The record has no origin.
+    None,
+}
+
+impl Origin {
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Self::Ip(ip) => Some(*ip),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip(ip) => write!(f, "{ip}"),
+            Self::AwsService(name) => write!(f, "{name}"),
+            Self::AwsInternal => f.write_str("AWS Internal"),
+            Self::Unparsed(text) => write!(f, "{text}"),
+            Self::None => f.write_str("-"),
+        }
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::None => serializer.serialize_none(),
+            _ => serializer.collect_str(self),
+        }
+    }
+}
+
+/// Where the location of an address came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeoSource {
+    /// The provider wrote it in the record (Okta `geographicalContext`, Entra `location`).
+    Record,
+    /// Looked up in a MaxMind-format City database.
+    Database,
+}
+
+/// The location of an address.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Geo {
+    /// Country as the source names it: an ISO 3166 code (Entra, MaxMind) or a name (Okta).
+    pub country: Option<Box<str>>,
+    pub region: Option<Box<str>>,
+    pub city: Option<Box<str>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Radius around the coordinates, in km, within which the address lies.
+    pub accuracy_radius_km: Option<f64>,
+    pub source: GeoSource,
+}
+
+impl Geo {
+    /// Returns the coordinates when both are present and describe a real place. Logs write
+    /// `0.0, 0.0` when they have no location, so that point counts as missing.
+    pub fn coordinates(&self) -> Option<(f64, f64)> {
+        let (latitude, longitude) = (self.latitude?, self.longitude?);
+        let valid = latitude.is_finite()
+            && longitude.is_finite()
+            && (-90.0..=90.0).contains(&latitude)
+            && (-180.0..=180.0).contains(&longitude)
+            && !(latitude == 0.0 && longitude == 0.0);
+        valid.then_some((latitude, longitude))
+    }
+
+    /// Returns "city, country" with whichever parts are known.
+    pub fn place(&self) -> String {
+        let parts: Vec<&str> = [self.city.as_deref(), self.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.is_empty())
+            .collect();
+        if parts.is_empty() {
+            "unknown place".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// The autonomous system an address belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Asn {
+    pub number: u32,
+    pub organization: Option<Box<str>>,
+}
+
+/// What kind of network an address belongs to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IpClass {
+    /// A routable address with nothing else known about it.
+    #[default]
+    Public,
+    /// RFC 1918, RFC 4193 unique local, loopback or link-local.
+    Private,
+    /// Documentation, benchmarking, multicast, unspecified and other special-purpose ranges.
+    Reserved,
+    /// A corporate egress range declared in the configuration.
+    CorporateEgress,
+    /// A VPN exit range declared in the configuration.
+    Vpn,
+    /// A proxy or anonymiser, as the provider flagged it (Okta `securityContext.isProxy`).
+    Proxy,
+}
+
+impl IpClass {
+    /// Returns true for addresses whose location says nothing about where the person is.
+    pub fn hides_location(self) -> bool {
+        matches!(
+            self,
+            Self::Private | Self::Reserved | Self::CorporateEgress | Self::Vpn
+        )
+    }
+}
+
+/// The client side of an event: network origin, location, network owner and client software.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Source {
+    pub origin: Origin,
+    pub geo: Option<Geo>,
+    pub asn: Option<Asn>,
+    pub ip_class: IpClass,
+    pub user_agent: Option<Box<str>>,
+    pub device_id: Option<Box<str>>,
+}
+
+impl Source {
+    pub fn new(origin: Origin) -> Self {
+        Self {
+            origin,
+            geo: None,
+            asn: None,
+            ip_class: IpClass::Public,
+            user_agent: None,
+            device_id: None,
+        }
+    }
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Self::new(Origin::None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geo(latitude: f64, longitude: f64) -> Geo {
+        Geo {
+            country: None,
+            region: None,
+            city: None,
+            latitude: Some(latitude),
+            longitude: Some(longitude),
+            accuracy_radius_km: None,
+            source: GeoSource::Record,
+        }
+    }
+
+    #[test]
+    fn null_island_is_no_location() {
+        assert_eq!(geo(0.0, 0.0).coordinates(), None);
+        assert_eq!(geo(48.85, 2.35).coordinates(), Some((48.85, 2.35)));
+        assert_eq!(geo(91.0, 2.35).coordinates(), None);
+    }
+
+    #[test]
+    fn origin_serializes_as_text() {
+        let json = serde_json::to_string(&Origin::AwsInternal).unwrap();
+        assert_eq!(json, "\"AWS Internal\"");
+        let json = serde_json::to_string(&Origin::Ip("203.0.113.7".parse().unwrap())).unwrap();
+        assert_eq!(json, "\"203.0.113.7\"");
+    }
+}
