@@ -120,7 +120,9 @@ pub enum IpClass {
     Public,
     /// RFC 1918, RFC 4193 unique local, loopback or link-local.
     Private,
-    /// Documentation, benchmarking, multicast, unspecified and other special-purpose ranges.
+    /// Unspecified, multicast, benchmarking and other special-purpose ranges that are never a
+    /// client's address. The documentation ranges (RFC 5737, RFC 3849) are not in this class:
+    /// they stand in for public addresses in examples and tests.
     Reserved,
     /// A corporate egress range declared in the configuration.
     CorporateEgress,
@@ -131,12 +133,10 @@ pub enum IpClass {
 }
 
 impl IpClass {
-    /// Returns true for addresses whose location says nothing about where the person is.
+    /// Returns true for addresses whose location says nothing about where the person is:
+    /// private addresses and the declared corporate egress and VPN ranges.
     pub fn hides_location(self) -> bool {
-        matches!(
-            self,
-            Self::Private | Self::Reserved | Self::CorporateEgress | Self::Vpn
-        )
+        matches!(self, Self::Private | Self::CorporateEgress | Self::Vpn)
     }
 }
 
