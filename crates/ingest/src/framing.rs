@@ -643,3 +643,173 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     bytes.trim_ascii()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &str) -> Vec<(u64, String)> {
+        Framer::new(input.as_bytes())
+            .map(|item| match item {
+                FrameItem::Record(frame) => (frame.line, String::from_utf8(frame.bytes).unwrap()),
+                FrameItem::Truncated(frame) => (
+                    frame.line,
+                    format!("TRUNCATED {}", String::from_utf8(frame.bytes).unwrap()),
+                ),
+                FrameItem::Oversized { line, size, .. } => (line, format!("OVERSIZED {size}")),
+                FrameItem::ReadError { line, error } => (line, format!("ERROR {error}")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_lines_give_one_frame_per_line() {
+        let input = "{\"a\":1}\n\n{\"b\":2}\r\n{\"c\":3}";
+        assert_eq!(
+            frames(input),
+            [
+                (1, "{\"a\":1}".to_owned()),
+                (3, "{\"b\":2}".to_owned()),
+                (4, "{\"c\":3}".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_line_does_not_swallow_the_next_ones() {
+        let input = "{\"a\":1}\n{\"b\": \n{\"c\":3}\n";
+        let result = frames(input);
+        assert_eq!(result.len(), 3);
+        assert_eq!(result[1], (2, "{\"b\": ".to_owned()));
+        assert_eq!(result[2], (3, "{\"c\":3}".to_owned()));
+    }
+
+    #[test]
+    fn broken_first_line_still_selects_line_mode() {
+        let input = "{\"a\": \n{\"b\":2}\n{\"c\":3}\n";
+        let result = frames(input);
+        assert_eq!(result.len(), 3);
+        assert_eq!(result[2], (3, "{\"c\":3}".to_owned()));
+    }
+
+    #[test]
+    fn records_wrapper_is_streamed_with_lines() {
+        let input = "{\n  \"Records\": [\n    {\"a\": 1},\n    {\"b\": {\"c\": \"}\"}}\n  ]\n}\n";
+        assert_eq!(
+            frames(input),
+            [
+                (3, "{\"a\": 1}".to_owned()),
+                (4, "{\"b\": {\"c\": \"}\"}}".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn single_line_records_wrapper_is_streamed() {
+        let input = "{\"Records\":[{\"a\":1},{\"b\":2}]}";
+        assert_eq!(
+            frames(input),
+            [(1, "{\"a\":1}".to_owned()), (1, "{\"b\":2}".to_owned())]
+        );
+    }
+
+    #[test]
+    fn azure_monitor_records_wrapper_is_streamed() {
+        let input = "{ \"records\" : [ {\"a\":1} ] }";
+        assert_eq!(frames(input), [(1, "{\"a\":1}".to_owned())]);
+    }
+
+    #[test]
+    fn top_level_array_is_streamed() {
+        let input = "[\n  {\"a\": \"x,]\"},\n  {\"b\": 2}\n]\n";
+        assert_eq!(
+            frames(input),
+            [
+                (2, "{\"a\": \"x,]\"}".to_owned()),
+                (3, "{\"b\": 2}".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn pretty_objects_are_one_frame_each() {
+        let input = "{\n  \"a\": 1,\n  \"Records\": 2\n}\n{\n  \"b\": 2\n}\n";
+        assert_eq!(
+            frames(input),
+            [
+                (1, "{\n  \"a\": 1,\n  \"Records\": 2\n}".to_owned()),
+                (5, "{\n  \"b\": 2\n}".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn object_with_other_first_key_is_not_a_wrapper() {
+        let input = "{\n \"Records\": \"text\"\n}\n";
+        assert_eq!(
+            frames(input),
+            [(1, "{\n \"Records\": \"text\"\n}".to_owned())]
+        );
+    }
+
+    #[test]
+    fn input_ending_inside_a_record_is_truncated() {
+        let input = "{\n  \"a\": 1,\n  \"b\": ";
+        assert_eq!(
+            frames(input),
+            [(1, "TRUNCATED {\n  \"a\": 1,\n  \"b\": ".to_owned())]
+        );
+    }
+
+    #[test]
+    fn oversized_line_is_skipped() {
+        let input = format!("{{\"a\":\"{}\"}}\n{{\"b\":2}}\n", "x".repeat(100));
+        let result: Vec<(u64, String)> = Framer::with_limit(input.as_bytes(), 50)
+            .map(|item| match item {
+                FrameItem::Record(frame) => (frame.line, String::from_utf8(frame.bytes).unwrap()),
+                FrameItem::Oversized { line, .. } => (line, "OVERSIZED".to_owned()),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            result,
+            [(1, "OVERSIZED".to_owned()), (2, "{\"b\":2}".to_owned())]
+        );
+    }
+
+    #[test]
+    fn oversized_element_of_a_wrapper_is_skipped() {
+        let input = format!(
+            "{{\"Records\":[{{\"a\":\"{}\"}},{{\"b\":2}}]}}",
+            "x".repeat(100)
+        );
+        let result: Vec<String> = Framer::with_limit(input.as_bytes(), 50)
+            .map(|item| match item {
+                FrameItem::Record(frame) => String::from_utf8(frame.bytes).unwrap(),
+                FrameItem::Oversized { .. } => "OVERSIZED".to_owned(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(result, ["OVERSIZED", "{\"b\":2}"]);
+    }
+
+    #[test]
+    fn garbage_line_becomes_a_frame() {
+        let input = "not json\n{\n\"a\": 1\n}\n";
+        let result = frames(input);
+        assert_eq!(result[0], (1, "not json".to_owned()));
+        assert_eq!(result[1], (2, "{\n\"a\": 1\n}".to_owned()));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let input = "\u{feff}{\"a\":1}\n";
+        assert_eq!(frames(input).len(), 1);
+    }
+
+    #[test]
+    fn empty_input_gives_nothing() {
+        assert!(frames("").is_empty());
+        assert!(frames("\n \n").is_empty());
+    }
+}

@@ -1,0 +1,30 @@
+//! `credential_for_other_identity`: placeholder, replaced by the full detection.
+
+use riposte_model::{Event, Finding};
+use serde::Deserialize;
+
+use crate::{Detector, Enabled};
+
+pub const ID: &str = "credential_for_other_identity";
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub enabled: Enabled,
+}
+
+pub struct CredentialForOtherIdentity;
+
+impl CredentialForOtherIdentity {
+    pub fn new(_settings: &Settings) -> Self {
+        Self
+    }
+}
+
+impl Detector for CredentialForOtherIdentity {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn observe(&mut self, _event: &Event, _findings: &mut Vec<Finding>) {}
+}

@@ -1,0 +1,138 @@
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use chrono::TimeDelta;
+use riposte_model::Timestamp;
+
+/// A map whose entries expire when they have not been touched for `horizon` of event time.
+///
+/// Detections keep per-identity or per-source state in it, so that memory follows the number
+/// of identities active within the horizon rather than the number of events. Expired entries
+/// are swept in one pass once the map has grown by half since the last sweep, which keeps the
+/// cost amortized constant per insert.
+pub(crate) struct ExpiringMap<K, V> {
+    entries: HashMap<K, (Timestamp, V)>,
+    horizon: TimeDelta,
+    latest: Option<Timestamp>,
+    inserts_since_sweep: usize,
+}
+
+/// Sweeps run no more often than every this many inserts.
+const MIN_INSERTS_BETWEEN_SWEEPS: usize = 1024;
+
+impl<K: Eq + Hash, V> ExpiringMap<K, V> {
+    pub(crate) fn new(horizon: TimeDelta) -> Self {
+        Self {
+            entries: HashMap::new(),
+            horizon,
+            latest: None,
+            inserts_since_sweep: 0,
+        }
+    }
+
+    /// Returns the entry for `key`, creating it with `create` when absent or expired, and
+    /// marks it as touched at `time`.
+    pub(crate) fn touch_or_insert_with(
+        &mut self,
+        key: K,
+        time: Timestamp,
+        create: impl FnOnce() -> V,
+    ) -> &mut V {
+        self.advance(time);
+        let horizon = self.horizon;
+        let latest = self.latest.unwrap_or(time);
+        let entry = match self.entries.entry(key) {
+            std::collections::hash_map::Entry::Occupied(occupied) => {
+                let entry = occupied.into_mut();
+                if latest - entry.0 > horizon {
+                    entry.1 = create();
+                }
+                entry
+            }
+            std::collections::hash_map::Entry::Vacant(vacant) => vacant.insert((time, create())),
+        };
+        if time > entry.0 {
+            entry.0 = time;
+        }
+        &mut entry.1
+    }
+
+    /// Returns the live entry for `key`, without touching it.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        let (touched, value) = self.entries.get(key)?;
+        let latest = self.latest?;
+        (latest - *touched <= self.horizon).then_some(value)
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        self.entries.remove(key).map(|(_, value)| value)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Removes and returns every entry, for detections that report at the end of the input.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = (K, V)> + '_ {
+        self.entries.drain().map(|(key, (_, value))| (key, value))
+    }
+
+    /// Records that event time has reached `time`, sweeping expired entries when due.
+    fn advance(&mut self, time: Timestamp) {
+        if self.latest.is_none_or(|latest| time > latest) {
+            self.latest = Some(time);
+        }
+        self.inserts_since_sweep += 1;
+        let due =
+            self.inserts_since_sweep >= MIN_INSERTS_BETWEEN_SWEEPS.max(self.entries.len() / 2);
+        if due {
+            self.sweep();
+        }
+    }
+
+    fn sweep(&mut self) {
+        self.inserts_since_sweep = 0;
+        let Some(latest) = self.latest else {
+            return;
+        };
+        let horizon = self.horizon;
+        self.entries
+            .retain(|_, (touched, _)| latest - *touched <= horizon);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::at;
+
+    #[test]
+    fn expired_entry_is_recreated() {
+        let mut map = ExpiringMap::new(TimeDelta::hours(1));
+        *map.touch_or_insert_with("a", at("2024-01-01T00:00:00Z"), || 0) += 5;
+        let value = *map.touch_or_insert_with("a", at("2024-01-01T00:30:00Z"), || 0);
+        assert_eq!(value, 5);
+        let value = *map.touch_or_insert_with("a", at("2024-01-01T02:00:00Z"), || 0);
+        assert_eq!(value, 0);
+    }
+
+    #[test]
+    fn sweep_bounds_the_map() {
+        let mut map = ExpiringMap::new(TimeDelta::minutes(1));
+        let start = at("2024-01-01T00:00:00Z");
+        for second in 0..100_000_i64 {
+            map.touch_or_insert_with(second, start + TimeDelta::seconds(second), || ());
+        }
+        // At most the entries of the last minute plus what accumulated since the last sweep.
+        assert!(map.len() <= 60 + 1 + 2048, "{}", map.len());
+    }
+
+    #[test]
+    fn get_hides_expired_entries() {
+        let mut map = ExpiringMap::new(TimeDelta::minutes(5));
+        map.touch_or_insert_with("a", at("2024-01-01T00:00:00Z"), || 1);
+        map.touch_or_insert_with("b", at("2024-01-01T00:10:00Z"), || 2);
+        assert_eq!(map.get(&"a"), None);
+        assert_eq!(map.get(&"b"), Some(&2));
+    }
+}
