@@ -99,6 +99,9 @@ pub struct Evidence {
     pub time: Timestamp,
     pub format: SourceFormat,
     pub operation: Box<str>,
+    /// The public id of the credential used, such as an AWS access key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<Box<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<RecordLocation>,
 }
@@ -110,6 +113,7 @@ impl Evidence {
             time: event.time,
             format: event.format,
             operation: event.operation.clone(),
+            credential: event.credential.id.clone(),
             location: event.location.clone(),
         }
     }

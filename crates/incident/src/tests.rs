@@ -1,0 +1,235 @@
+use riposte_detect::testing::{EventBuilder, at};
+use riposte_model::{
+    Confidence, CredentialKind, Evidence, Finding, IdentityKind, Provider, Severity, SourceFormat,
+};
+
+use super::*;
+
+fn finding(detection: &'static str, severity: Severity, event: riposte_model::Event) -> Finding {
+    Finding {
+        detection,
+        severity,
+        confidence: Confidence::new(0.8),
+        identity: event.actor.clone(),
+        first_seen: event.time,
+        last_seen: event.time,
+        evidence: vec![Evidence::of(&event)],
+        explanation: String::new(),
+        attack: Vec::new(),
+        facts: serde_json::Map::new(),
+        related: Vec::new(),
+    }
+}
+
+fn okta_alice(time: &str) -> riposte_model::Event {
+    EventBuilder::new("00u1alice", time)
+        .email("alice@example.com")
+        .build()
+}
+
+fn aws_alice(time: &str) -> riposte_model::Event {
+    EventBuilder::new("unused", time)
+        .role_session("111111111111", "Admin", "alice@example.com")
+        .credential(CredentialKind::TemporaryKey, Some("ASIAEXAMPLE1"))
+        .build()
+}
+
+#[test]
+fn same_person_across_providers_forms_one_incident() {
+    let findings = vec![
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-01T09:00:00Z"),
+        ),
+        finding(
+            "credential_for_other_identity",
+            Severity::High,
+            aws_alice("2024-05-01T09:20:00Z"),
+        ),
+    ];
+    let incidents = correlate(findings, &IncidentSettings::default());
+    assert_eq!(incidents.len(), 1);
+    let incident = &incidents[0];
+    assert_eq!(incident.findings.len(), 2);
+    assert_eq!(incident.identity.key.provider, Provider::Okta);
+    assert_eq!(incident.linked_identities.len(), 1);
+    assert_eq!(
+        incident.linked_identities[0].kind,
+        IdentityKind::AssumedRoleSession
+    );
+}
+
+#[test]
+fn chain_raises_severity() {
+    let findings = vec![
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-01T09:00:00Z"),
+        ),
+        finding(
+            "privilege_grant",
+            Severity::High,
+            aws_alice("2024-05-01T09:20:00Z"),
+        ),
+    ];
+    let incidents = correlate(findings, &IncidentSettings::default());
+    assert_eq!(incidents[0].severity, Severity::Critical);
+    assert_eq!(
+        incidents[0].escalations,
+        [
+            "severity raised from high to critical: the findings form a chain, session_replay \
+          (initial access) at 2024-05-01 09:00:00Z, then privilege_grant (privilege escalation) \
+          at 2024-05-01 09:20:00Z"
+        ]
+    );
+}
+
+#[test]
+fn escalation_before_access_is_not_a_chain() {
+    let findings = vec![
+        finding(
+            "privilege_grant",
+            Severity::High,
+            aws_alice("2024-05-01T08:00:00Z"),
+        ),
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-01T09:00:00Z"),
+        ),
+    ];
+    let incidents = correlate(findings, &IncidentSettings::default());
+    assert_eq!(incidents[0].severity, Severity::High);
+    assert!(incidents[0].escalations.is_empty());
+}
+
+#[test]
+fn findings_outside_the_window_split() {
+    let findings = vec![
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-01T09:00:00Z"),
+        ),
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-03T09:00:00Z"),
+        ),
+    ];
+    let incidents = correlate(findings, &IncidentSettings::default());
+    assert_eq!(incidents.len(), 2);
+    assert_ne!(incidents[0].id, incidents[1].id);
+}
+
+#[test]
+fn different_people_stay_apart() {
+    let bob = EventBuilder::new("00u2bob", "2024-05-01T09:10:00Z")
+        .email("bob@example.com")
+        .build();
+    let findings = vec![
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-01T09:00:00Z"),
+        ),
+        finding("session_replay", Severity::High, bob),
+    ];
+    assert_eq!(correlate(findings, &IncidentSettings::default()).len(), 2);
+}
+
+#[test]
+fn result_does_not_depend_on_finding_order() {
+    let findings = vec![
+        finding(
+            "session_replay",
+            Severity::High,
+            okta_alice("2024-05-01T09:00:00Z"),
+        ),
+        finding(
+            "privilege_grant",
+            Severity::High,
+            aws_alice("2024-05-01T09:20:00Z"),
+        ),
+        finding(
+            "impossible_travel",
+            Severity::Medium,
+            okta_alice("2024-05-01T08:00:00Z"),
+        ),
+    ];
+    let mut reversed = findings.clone();
+    reversed.reverse();
+    let settings = IncidentSettings::default();
+    assert_eq!(
+        correlate(findings, &settings),
+        correlate(reversed, &settings)
+    );
+}
+
+#[test]
+fn incident_id_is_stable() {
+    let first = incident_id("person:alice@example.com", at("2024-05-01T09:00:00Z"));
+    let second = incident_id("person:alice@example.com", at("2024-05-01T09:00:00Z"));
+    assert_eq!(first, second);
+    assert!(first.starts_with("INC-"));
+    assert_eq!(first.len(), 16);
+}
+
+#[test]
+fn role_session_plan_revokes_older_sessions() {
+    let findings = vec![finding(
+        "session_replay",
+        Severity::High,
+        aws_alice("2024-05-01T09:20:00Z"),
+    )];
+    let incidents = correlate(findings, &IncidentSettings::default());
+    let actions = &incidents[0].plan.actions;
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0].action, "revoke_role_sessions");
+    assert_eq!(actions[0].target, "arn:aws:iam::111111111111:role/Admin");
+    assert!(
+        actions[0].api_calls[0]
+            .starts_with("iam:PutRolePolicy RoleName=Admin PolicyName=AWSRevokeOlderSessions")
+    );
+    assert!(actions[0].api_calls[0].contains("aws:TokenIssueTime"));
+}
+
+#[test]
+fn okta_user_plan_clears_sessions_and_tokens() {
+    let findings = vec![finding(
+        "session_replay",
+        Severity::High,
+        okta_alice("2024-05-01T09:00:00Z"),
+    )];
+    let incidents = correlate(findings, &IncidentSettings::default());
+    let actions = &incidents[0].plan.actions;
+    assert_eq!(actions[0].action, "clear_user_sessions");
+    assert_eq!(
+        actions[0].api_calls,
+        ["DELETE /api/v1/users/00u1alice/sessions?oauthTokens=true"]
+    );
+}
+
+#[test]
+fn access_key_plan_names_the_key_used() {
+    let event = EventBuilder::new("unused", "2024-05-01T09:00:00Z")
+        .format(SourceFormat::CloudTrail)
+        .kind(IdentityKind::IamUserAccessKey)
+        .with(|event| {
+            event.actor.key.id = "arn:aws:iam::111111111111:user/ci-deploy".into();
+        })
+        .credential(CredentialKind::LongLivedKey, Some("AKIAEXAMPLEKEY000001"))
+        .build();
+    let incidents = correlate(
+        vec![finding("session_replay", Severity::High, event)],
+        &IncidentSettings::default(),
+    );
+    let actions = &incidents[0].plan.actions;
+    assert_eq!(actions[0].action, "deactivate_access_key");
+    assert_eq!(
+        actions[0].api_calls,
+        ["iam:UpdateAccessKey UserName=ci-deploy AccessKeyId=AKIAEXAMPLEKEY000001 Status=Inactive"]
+    );
+}
