@@ -9,7 +9,7 @@ use flate2::read::MultiGzDecoder;
 
 /// Read buffer size. CloudTrail and Okta records are 1 to 10 KiB, so a buffer of this size
 /// holds dozens of them.
-const BUFFER_BYTES: usize = 256 * 1024;
+const BUFFER_BYTES: usize = 64 * 1024;
 
 /// The gzip magic number (RFC 1952).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

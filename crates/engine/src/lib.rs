@@ -1,0 +1,12 @@
+//! Runs the hunt pipeline: read, normalize, enrich, order, deduplicate, detect and correlate.
+
+pub mod config;
+mod hunt;
+mod merge;
+pub mod order;
+pub mod rejects;
+mod summary;
+
+pub use config::{Config, ConfigError};
+pub use hunt::{HuntError, HuntOptions, HuntReport, Progress, hunt};
+pub use summary::Summary;
