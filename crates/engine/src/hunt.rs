@@ -81,7 +81,17 @@ pub fn hunt(
         .as_deref()
         .map(RejectWriter::create)
         .transpose()?;
-    let (inputs, expand_errors) = source::expand(&options.paths);
+    let (mut inputs, expand_errors) = source::expand(&options.paths);
+    if let Some(rejects_path) = &options.rejects {
+        // The rejects file may sit inside a folder being hunted; never read it back.
+        let rejects_path = std::fs::canonicalize(rejects_path).unwrap_or_else(|_| rejects_path.clone());
+        inputs.retain(|input| match input {
+            source::Input::File(path) => {
+                std::fs::canonicalize(path).map_or(true, |path| path != rejects_path)
+            }
+            source::Input::Stdin => true,
+        });
+    }
 
     let mut run = Run {
         enricher,
@@ -188,7 +198,7 @@ impl Run<'_> {
 
         let elapsed = started.elapsed().as_secs_f64();
         self.summary.elapsed_secs = elapsed;
-        self.summary.records_per_second = if elapsed > 0.0 {
+        self.summary.events_per_second = if elapsed > 0.0 {
             self.summary.records as f64 / elapsed
         } else {
             0.0
@@ -242,7 +252,7 @@ impl Sink for Run<'_> {
     }
 
     fn input_failed(&mut self, error: SourceError) {
-        tracing::warn!(source.path = %error.path().display(), %error, "input skipped");
+        tracing::debug!(source.path = %error.path().display(), %error, "input skipped");
         self.summary.unreadable_files += 1;
         self.summary.errors.push(error.to_string());
     }

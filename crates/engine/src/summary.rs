@@ -29,8 +29,8 @@ pub struct Summary {
     pub incidents: u64,
     /// Wall-clock duration of the run, in seconds.
     pub elapsed_secs: f64,
-    /// Records read per second of wall-clock time.
-    pub records_per_second: f64,
+    /// Records read per second of wall-clock time: the throughput of the whole pipeline.
+    pub events_per_second: f64,
     /// Why each unreadable input could not be read.
     pub errors: Vec<String>,
 }

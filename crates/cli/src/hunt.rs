@@ -1,0 +1,214 @@
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use riposte_engine::{Config, HuntOptions, Progress};
+use riposte_ingest::FormatFamily;
+use riposte_report::{TextOptions, write_jsonl, write_ocsf, write_text};
+
+/// Exit status when any record was rejected or any input could not be read.
+const EXIT_INCOMPLETE: u8 = 2;
+
+const EXAMPLES: &str = "Examples:
+  riposte hunt examples/
+  riposte hunt --format jsonl logs/cloudtrail/ okta-2024-05.json.gz
+  zcat entra-signins.json.gz | riposte hunt --format entra -
+  riposte hunt --config riposte.toml --geoip GeoLite2-City.mmdb --rejects rejects.jsonl logs/
+
+Exit status: 0 when every record was read, 2 when any record was rejected or any input could
+not be read, 1 for a usage or configuration error.";
+
+/// Hunt for identity abuse in log files: normalize, detect, group into incidents, and print
+/// the containment plan. Never executes any action.
+#[derive(Args)]
+#[command(after_help = EXAMPLES)]
+pub struct HuntArgs {
+    /// Log files or folders to read; folders are read recursively, `-` reads standard input.
+    /// Gzip files are decompressed whatever their name.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Output format (text, jsonl, ocsf), or input log format to force instead of detecting it
+    /// per record (cloudtrail, okta, entra). Give it twice to set both.
+    #[arg(short, long = "format", value_name = "FORMAT")]
+    formats: Vec<FormatChoice>,
+
+    /// Input log format to force instead of detecting it per record.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_family)]
+    input_format: Option<FormatFamily>,
+
+    /// Write every rejected record, as read and with its reason, to FILE (JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+
+    /// Configuration file (TOML): declared networks, detection thresholds, incident window.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// MaxMind-format City database for addresses whose record has no location.
+    #[arg(long, value_name = "FILE")]
+    geoip: Option<PathBuf>,
+
+    /// MaxMind-format ASN database for addresses whose record has no network owner.
+    #[arg(long, value_name = "FILE")]
+    asn: Option<PathBuf>,
+
+    /// Colour in the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+
+    /// Do not show the progress line on standard error.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Jsonl,
+    Ocsf,
+}
+
+/// A `--format` value: output formats and input log formats have distinct names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatChoice {
+    Output(OutputFormat),
+    Input(FormatFamily),
+}
+
+impl FromStr for FormatChoice {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Output(OutputFormat::Text)),
+            "jsonl" | "json" => Ok(Self::Output(OutputFormat::Jsonl)),
+            "ocsf" => Ok(Self::Output(OutputFormat::Ocsf)),
+            _ => FormatFamily::from_str(text).map(Self::Input).map_err(|_| {
+                format!(
+                    "unknown format `{text}`: expected an output format (text, jsonl, ocsf) or an \
+                     input log format (cloudtrail, okta, entra)"
+                )
+            }),
+        }
+    }
+}
+
+fn parse_family(text: &str) -> Result<FormatFamily, String> {
+    FormatFamily::from_str(text)
+}
+
+impl HuntArgs {
+    /// Splits the `--format` values into the output format and the forced input format.
+    fn resolve_formats(&self) -> anyhow::Result<(OutputFormat, Option<FormatFamily>)> {
+        let mut output = None;
+        let mut input = self.input_format;
+        for choice in &self.formats {
+            match choice {
+                FormatChoice::Output(format) => {
+                    if output.is_some_and(|known| known != *format) {
+                        bail!("--format names two output formats; give one of text, jsonl, ocsf");
+                    }
+                    output = Some(*format);
+                }
+                FormatChoice::Input(family) => {
+                    if input.is_some_and(|known| known != *family) {
+                        bail!(
+                            "--format and --input-format name two input log formats; give one of \
+                             cloudtrail, okta, entra"
+                        );
+                    }
+                    input = Some(*family);
+                }
+            }
+        }
+        Ok((output.unwrap_or(OutputFormat::Text), input))
+    }
+}
+
+pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
+    let (output, input_format) = args.resolve_formats()?;
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let options = HuntOptions {
+        paths: args.paths.clone(),
+        format: input_format,
+        rejects: args.rejects.clone(),
+        geoip: args.geoip.clone(),
+        asn: args.asn.clone(),
+        config,
+    };
+
+    let show_progress = !args.no_progress && std::io::stderr().is_terminal();
+    let mut progress = |progress: Progress| {
+        if show_progress {
+            eprint!(
+                "\rreading: {} records, {} of {} inputs opened",
+                progress.records, progress.inputs_opened, progress.inputs
+            );
+        }
+    };
+    let report = riposte_engine::hunt(&options, &mut progress)?;
+    if show_progress {
+        // Erase the progress line.
+        eprint!("\r\x1b[2K");
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match output {
+        OutputFormat::Text => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::stdout().is_terminal(),
+            };
+            write_text(
+                &mut out,
+                &report.incidents,
+                &report.summary,
+                &report.reject_samples,
+                TextOptions { color },
+            )
+        }
+        OutputFormat::Jsonl => write_jsonl(&mut out, &report.incidents, &report.summary),
+        OutputFormat::Ocsf => write_ocsf(&mut out, &report.incidents),
+    }
+    .context("cannot write the report")?;
+    out.flush().context("cannot write the report")?;
+
+    if output != OutputFormat::Text {
+        // Machine formats keep standard output clean; people still need to know.
+        for error in &report.summary.errors {
+            eprintln!("riposte: {error}");
+        }
+        for sample in &report.reject_samples {
+            eprintln!("riposte: rejected {sample}");
+        }
+        let unshown = report.summary.rejected.saturating_sub(report.reject_samples.len() as u64);
+        if unshown > 0 {
+            eprintln!("riposte: and {unshown} more rejected records");
+        }
+    }
+    if let Some(error) = &report.rejects_error {
+        eprintln!("riposte: {error}");
+        return Ok(ExitCode::from(EXIT_INCOMPLETE));
+    }
+    if report.summary.is_clean() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(EXIT_INCOMPLETE))
+    }
+}

@@ -1,0 +1,79 @@
+//! The riposte command line. Each subcommand lives in its own module and only wires the
+//! library crates together.
+
+mod hunt;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status for a usage or configuration error.
+const EXIT_USAGE: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "riposte",
+    version,
+    about = "Identity threat detection and response over real logs",
+    long_about = "riposte reads identity provider and cloud control plane logs (AWS CloudTrail, \
+                  Okta System Log, Microsoft Entra ID), detects identity abuse, groups findings \
+                  into incidents and plans the containment for each."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Hunt(hunt::HuntArgs),
+    Validate(validate::ValidateArgs),
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let status = if error.use_stderr() { EXIT_USAGE } else { 0 };
+            // Printing help or an error to a closed pipe is not worth a panic.
+            let _ = error.print();
+            return ExitCode::from(status);
+        }
+    };
+    let result = match cli.command {
+        Command::Hunt(args) => hunt::run(args),
+        Command::Validate(args) => validate::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("riposte: {error:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Logs go to standard error, filtered by `RIPOSTE_LOG` (for example `RIPOSTE_LOG=debug`);
+/// the default shows warnings and errors.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

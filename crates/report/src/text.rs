@@ -1,0 +1,194 @@
+//! The terminal report: incidents first, then the summary.
+
+use std::io::{self, Write};
+
+use riposte_engine::Summary;
+use riposte_model::{Finding, Incident, Severity};
+
+/// How many evidence events are listed per finding; the rest are counted.
+const EVIDENCE_SHOWN: usize = 5;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// Highlight severities with ANSI colours.
+    pub color: bool,
+}
+
+/// Writes the report for a person: each incident with its findings and containment plan, then
+/// the summary of what was read.
+pub fn write_text(
+    out: &mut dyn Write,
+    incidents: &[Incident],
+    summary: &Summary,
+    reject_samples: &[String],
+    options: TextOptions,
+) -> io::Result<()> {
+    if incidents.is_empty() {
+        writeln!(out, "No incidents.")?;
+    } else {
+        let word = if incidents.len() == 1 { "incident" } else { "incidents" };
+        writeln!(out, "{} {word}", incidents.len())?;
+    }
+    for incident in incidents {
+        writeln!(out)?;
+        write_incident(out, incident, options)?;
+    }
+    writeln!(out)?;
+    write_summary(out, summary, reject_samples)?;
+    out.flush()
+}
+
+fn severity_label(severity: Severity, options: TextOptions) -> String {
+    let label = severity.as_str().to_uppercase();
+    if !options.color {
+        return label;
+    }
+    let code = match severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low | Severity::Info => "36",
+    };
+    format!("\x1b[{code}m{label}\x1b[0m")
+}
+
+fn time(timestamp: &riposte_model::Timestamp) -> String {
+    timestamp.format("%Y-%m-%d %H:%M:%SZ").to_string()
+}
+
+fn write_incident(out: &mut dyn Write, incident: &Incident, options: TextOptions) -> io::Result<()> {
+    let identity = &incident.identity;
+    writeln!(
+        out,
+        "{}  {}  {}",
+        incident.id,
+        severity_label(incident.severity, options),
+        identity.display_name()
+    )?;
+    writeln!(
+        out,
+        "  identity   {} ({})",
+        identity.key,
+        identity.kind
+    )?;
+    for linked in &incident.linked_identities {
+        writeln!(out, "  linked     {} ({})", linked.key, linked.kind)?;
+    }
+    writeln!(
+        out,
+        "  time       {} to {}",
+        time(&incident.first_seen),
+        time(&incident.last_seen)
+    )?;
+    for escalation in &incident.escalations {
+        writeln!(out, "  escalation {escalation}")?;
+    }
+
+    writeln!(out, "  findings")?;
+    for finding in &incident.findings {
+        write_finding(out, finding, options)?;
+    }
+
+    writeln!(out, "  containment plan (planned, not executed)")?;
+    if incident.plan.actions.is_empty() {
+        writeln!(out, "    no automatic containment fits these identities; review by hand")?;
+    }
+    for (number, action) in incident.plan.actions.iter().enumerate() {
+        writeln!(
+            out,
+            "    {}. {} [{}] {}",
+            number + 1,
+            action.action,
+            action.provider,
+            action.target
+        )?;
+        writeln!(out, "       {}", action.description)?;
+        for call in &action.api_calls {
+            writeln!(out, "       $ {call}")?;
+        }
+        writeln!(out, "       why: {}", action.reason)?;
+    }
+    Ok(())
+}
+
+fn write_finding(out: &mut dyn Write, finding: &Finding, options: TextOptions) -> io::Result<()> {
+    writeln!(
+        out,
+        "    {}  {}  {}  confidence {:.2}  [{}]",
+        time(&finding.first_seen),
+        finding.detection,
+        severity_label(finding.severity, options),
+        finding.confidence.value(),
+        finding.attack.join(", ")
+    )?;
+    writeln!(out, "      {}", finding.explanation)?;
+    for evidence in finding.evidence.iter().take(EVIDENCE_SHOWN) {
+        let place = evidence
+            .location
+            .as_ref()
+            .map(|location| format!(" at {location}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "      evidence {} {} {}{place}",
+            evidence.format, evidence.operation, evidence.event_id
+        )?;
+    }
+    if finding.evidence.len() > EVIDENCE_SHOWN {
+        writeln!(
+            out,
+            "      and {} more evidence events",
+            finding.evidence.len() - EVIDENCE_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+fn write_summary(out: &mut dyn Write, summary: &Summary, reject_samples: &[String]) -> io::Result<()> {
+    writeln!(out, "Summary")?;
+    writeln!(
+        out,
+        "  files          {} read, {} unreadable",
+        summary.files, summary.unreadable_files
+    )?;
+    writeln!(out, "  records        {}", summary.records)?;
+    for (format, count) in &summary.by_format {
+        writeln!(out, "    {format:<22} {count}")?;
+    }
+    writeln!(out, "  rejected       {}", summary.rejected)?;
+    writeln!(out, "  unsupported    {}", summary.unsupported)?;
+    for (category, count) in &summary.unsupported_by_category {
+        writeln!(out, "    {category:<22} {count}")?;
+    }
+    writeln!(out, "  duplicates     {}", summary.duplicates)?;
+    if summary.late_events > 0 {
+        writeln!(out, "  late events    {}", summary.late_events)?;
+    }
+    writeln!(out, "  findings       {}", summary.findings)?;
+    for (detection, count) in &summary.findings_by_detection {
+        writeln!(out, "    {detection:<30} {count}")?;
+    }
+    writeln!(out, "  incidents      {}", summary.incidents)?;
+    writeln!(
+        out,
+        "  elapsed        {:.3} s ({:.0} events/s)",
+        summary.elapsed_secs, summary.events_per_second
+    )?;
+    for error in &summary.errors {
+        writeln!(out, "  error: {error}")?;
+    }
+    if !reject_samples.is_empty() {
+        writeln!(out, "Rejected records")?;
+        for sample in reject_samples {
+            writeln!(out, "  {sample}")?;
+        }
+        if summary.rejected > reject_samples.len() as u64 {
+            writeln!(
+                out,
+                "  and {} more; --rejects FILE keeps every rejected record with its reason",
+                summary.rejected - reject_samples.len() as u64
+            )?;
+        }
+    }
+    Ok(())
+}
