@@ -197,7 +197,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         for sample in &report.reject_samples {
             eprintln!("riposte: rejected {sample}");
         }
-        let unshown = report.summary.rejected.saturating_sub(report.reject_samples.len() as u64);
+        let unshown = report
+            .summary
+            .rejected
+            .saturating_sub(report.reject_samples.len() as u64);
         if unshown > 0 {
             eprintln!("riposte: and {unshown} more rejected records");
         }

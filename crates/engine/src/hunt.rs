@@ -84,7 +84,8 @@ pub fn hunt(
     let (mut inputs, expand_errors) = source::expand(&options.paths);
     if let Some(rejects_path) = &options.rejects {
         // The rejects file may sit inside a folder being hunted; never read it back.
-        let rejects_path = std::fs::canonicalize(rejects_path).unwrap_or_else(|_| rejects_path.clone());
+        let rejects_path =
+            std::fs::canonicalize(rejects_path).unwrap_or_else(|_| rejects_path.clone());
         inputs.retain(|input| match input {
             source::Input::File(path) => {
                 std::fs::canonicalize(path).map_or(true, |path| path != rejects_path)
@@ -140,6 +141,9 @@ impl Run<'_> {
 
     fn reject(&mut self, reject: Reject) {
         self.summary.rejected += 1;
+        if reject.read_error {
+            self.summary.errors.push(reject.to_string());
+        }
         if self.reject_samples.len() < REJECT_SAMPLES {
             self.reject_samples.push(reject.to_string());
         }

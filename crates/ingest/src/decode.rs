@@ -88,6 +88,8 @@ pub struct Reject {
     pub reason: String,
     /// The record as it was read; empty when it was too large to keep.
     pub raw: Vec<u8>,
+    /// True when reading the input failed here, so the rest of the input was not read.
+    pub read_error: bool,
 }
 
 impl fmt::Display for Reject {
@@ -129,6 +131,7 @@ impl Decoder {
                 index: frame.index,
                 reason: "truncated record: the input ends inside this record".to_owned(),
                 raw: frame.bytes,
+                read_error: false,
             })),
             FrameItem::Oversized { line, index, size } => emit(Decoded::Rejected(Reject {
                 location: location(file, line),
@@ -138,12 +141,16 @@ impl Decoder {
                     crate::framing::DEFAULT_MAX_RECORD_BYTES
                 ),
                 raw: Vec::new(),
+                read_error: false,
             })),
-            FrameItem::ReadError { line, error } => emit(Decoded::Rejected(Reject {
+            FrameItem::ReadError { line, index, error } => emit(Decoded::Rejected(Reject {
                 location: location(file, line),
-                index: 0,
-                reason: format!("read failed: {error}"),
+                index,
+                reason: format!(
+                    "read failed: {error}; the records before this line were read, the rest of the input is lost"
+                ),
                 raw: Vec::new(),
+                read_error: true,
             })),
         }
     }
@@ -157,6 +164,7 @@ impl Decoder {
                     index: frame.index,
                     reason: format!("invalid JSON: {}", describe_json_error(&error)),
                     raw: frame.bytes,
+                    read_error: false,
                 }));
                 return;
             }
@@ -201,6 +209,7 @@ impl Decoder {
                 index,
                 reason,
                 raw: raw.to_vec(),
+                read_error: false,
             })
         };
         if !value.is_object() {

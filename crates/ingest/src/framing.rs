@@ -41,9 +41,11 @@ pub enum FrameItem {
     },
     /// The input ended inside a record; the bytes read so far are kept.
     Truncated(Frame),
-    /// Reading failed (for example a truncated gzip stream); the input cannot go on.
+    /// Reading failed (for example a truncated gzip stream); the input cannot go on. The
+    /// records before `line` were read.
     ReadError {
         line: u64,
+        index: u64,
         error: io::Error,
     },
 }
@@ -115,6 +117,7 @@ impl<R: BufRead> Framer<R> {
             Err(error) => {
                 return Err(FrameItem::ReadError {
                     line: self.line,
+                    index: self.index,
                     error,
                 });
             }
@@ -134,6 +137,7 @@ impl<R: BufRead> Framer<R> {
                 Err(error) => {
                     return Err(FrameItem::ReadError {
                         line: self.line,
+                        index: self.index,
                         error,
                     });
                 }
@@ -200,6 +204,7 @@ impl<R: BufRead> Framer<R> {
                         Err(error) => {
                             return Some(FrameItem::ReadError {
                                 line: self.line,
+                                index: self.index,
                                 error,
                             });
                         }
@@ -283,6 +288,7 @@ impl<R: BufRead> Framer<R> {
                 Err(error) => {
                     return Some(FrameItem::ReadError {
                         line: self.line,
+                        index: self.index,
                         error,
                     });
                 }
@@ -657,7 +663,7 @@ mod tests {
                     format!("TRUNCATED {}", String::from_utf8(frame.bytes).unwrap()),
                 ),
                 FrameItem::Oversized { line, size, .. } => (line, format!("OVERSIZED {size}")),
-                FrameItem::ReadError { line, error } => (line, format!("ERROR {error}")),
+                FrameItem::ReadError { line, error, .. } => (line, format!("ERROR {error}")),
             })
             .collect()
     }

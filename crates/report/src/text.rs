@@ -26,7 +26,11 @@ pub fn write_text(
     if incidents.is_empty() {
         writeln!(out, "No incidents.")?;
     } else {
-        let word = if incidents.len() == 1 { "incident" } else { "incidents" };
+        let word = if incidents.len() == 1 {
+            "incident"
+        } else {
+            "incidents"
+        };
         writeln!(out, "{} {word}", incidents.len())?;
     }
     for incident in incidents {
@@ -56,7 +60,11 @@ fn time(timestamp: &riposte_model::Timestamp) -> String {
     timestamp.format("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 
-fn write_incident(out: &mut dyn Write, incident: &Incident, options: TextOptions) -> io::Result<()> {
+fn write_incident(
+    out: &mut dyn Write,
+    incident: &Incident,
+    options: TextOptions,
+) -> io::Result<()> {
     let identity = &incident.identity;
     writeln!(
         out,
@@ -65,12 +73,7 @@ fn write_incident(out: &mut dyn Write, incident: &Incident, options: TextOptions
         severity_label(incident.severity, options),
         identity.display_name()
     )?;
-    writeln!(
-        out,
-        "  identity   {} ({})",
-        identity.key,
-        identity.kind
-    )?;
+    writeln!(out, "  identity   {} ({})", identity.key, identity.kind)?;
     for linked in &incident.linked_identities {
         writeln!(out, "  linked     {} ({})", linked.key, linked.kind)?;
     }
@@ -91,7 +94,10 @@ fn write_incident(out: &mut dyn Write, incident: &Incident, options: TextOptions
 
     writeln!(out, "  containment plan (planned, not executed)")?;
     if incident.plan.actions.is_empty() {
-        writeln!(out, "    no automatic containment fits these identities; review by hand")?;
+        writeln!(
+            out,
+            "    no automatic containment fits these identities; review by hand"
+        )?;
     }
     for (number, action) in incident.plan.actions.iter().enumerate() {
         writeln!(
@@ -144,7 +150,11 @@ fn write_finding(out: &mut dyn Write, finding: &Finding, options: TextOptions) -
     Ok(())
 }
 
-fn write_summary(out: &mut dyn Write, summary: &Summary, reject_samples: &[String]) -> io::Result<()> {
+fn write_summary(
+    out: &mut dyn Write,
+    summary: &Summary,
+    reject_samples: &[String],
+) -> io::Result<()> {
     writeln!(out, "Summary")?;
     writeln!(
         out,
