@@ -13,7 +13,7 @@ use crate::{NormalizeError, Normalized, RecordContext, cloudtrail, entra, okta};
 
 /// How many levels of arrays and `Records` wrappers are unpacked inside one frame; a deeper
 /// array is rejected as not being a record.
-const MAX_WRAPPER_DEPTH: usize = 2;
+const MAX_WRAPPER_DEPTH: usize = 1;
 
 /// A provider log family; the decoder picks the normalizer by family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

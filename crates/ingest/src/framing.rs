@@ -376,17 +376,12 @@ impl<R: BufRead> Framer<R> {
             buffer.push(byte);
         }
         // Read whitespace, then the first key if there is one.
-        loop {
-            match self.peek_byte()? {
-                Some(byte @ (b' ' | b'\t' | b'\r' | b'\n')) => {
-                    if byte == b'\n' {
-                        self.line += 1;
-                    }
-                    buffer.push(byte);
-                    self.next_byte()?;
-                }
-                _ => break,
+        while let Some(byte @ (b' ' | b'\t' | b'\r' | b'\n')) = self.peek_byte()? {
+            if byte == b'\n' {
+                self.line += 1;
             }
+            buffer.push(byte);
+            self.next_byte()?;
         }
         if self.peek_byte()? == Some(b'"') {
             let key_start = buffer.len();
@@ -394,17 +389,12 @@ impl<R: BufRead> Framer<R> {
             let key = buffer.get(key_start..).unwrap_or_default();
             if key == b"\"Records\"" || key == b"\"records\"" {
                 let resume = buffer.len();
-                loop {
-                    match self.peek_byte()? {
-                        Some(byte @ (b' ' | b'\t' | b'\r' | b'\n' | b':')) => {
-                            if byte == b'\n' {
-                                self.line += 1;
-                            }
-                            buffer.push(byte);
-                            self.next_byte()?;
-                        }
-                        _ => break,
+                while let Some(byte @ (b' ' | b'\t' | b'\r' | b'\n' | b':')) = self.peek_byte()? {
+                    if byte == b'\n' {
+                        self.line += 1;
                     }
+                    buffer.push(byte);
+                    self.next_byte()?;
                 }
                 if self.peek_byte()? == Some(b'[')
                     && buffer.get(resume..).is_some_and(|gap| gap.contains(&b':'))
@@ -470,9 +460,7 @@ impl<R: BufRead> Framer<R> {
                     FrameItem::Truncated(frame)
                 });
             };
-            if !in_string && depth == 0 && !buffer.is_empty()
-                || (!in_string && depth == 0 && oversized)
-            {
+            if !in_string && depth == 0 && (oversized || !buffer.is_empty()) {
                 // A scalar or a closed value ends at a separator.
                 if matches!(byte, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
                     break;

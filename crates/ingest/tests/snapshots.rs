@@ -2,6 +2,8 @@
 //! the resulting events, unsupported categories and rejects are compared with the stored
 //! snapshot. Adding a fixture file adds a test.
 
+#![expect(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
 use std::path::Path;
 
 use riposte_ingest::source::Input;

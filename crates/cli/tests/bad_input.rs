@@ -1,0 +1,258 @@
+//! Bad input never stops a hunt: each kind is reported with file, line and reason, kept in the
+//! rejects file, counted in the summary, and the exit status is 2.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn riposte(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RIPOSTE_LOG")
+        .output()
+        .expect("riposte runs")
+}
+
+/// The summary line of a `--format jsonl` run.
+fn summary(output: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_else(|| {
+        panic!(
+            "no output; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let value: Value = serde_json::from_str(line).expect("summary is JSON");
+    assert_eq!(value["type"], "summary");
+    value
+}
+
+fn rejects(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("rejects file exists")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("reject is JSON"))
+        .collect()
+}
+
+const OKTA_SIGN_IN: &str = r#"{"uuid":"a1b2c3d4-0000-4000-8000-000000000001","published":"2024-05-06T09:00:00.000Z","eventType":"user.session.start","legacyEventType":"core.user_auth.login_success","displayMessage":"User login to Okta","severity":"INFO","actor":{"id":"00u1alice","type":"User","alternateId":"alice@example.com","displayName":"Alice Example"},"client":{"ipAddress":"203.0.113.10","userAgent":{"rawUserAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15","os":"Mac OS X","browser":"SAFARI"}},"outcome":{"result":"SUCCESS"}}"#;
+
+#[test]
+fn invalid_json_line_is_rejected_and_the_rest_is_read() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n{{\"uuid\": \"broken\n{OKTA_SIGN_IN}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "okta.jsonl",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let summary = summary(&output);
+    assert_eq!(summary["records"], 3);
+    assert_eq!(summary["rejected"], 1);
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["file"], "okta.jsonl");
+    assert_eq!(rejected[0]["line"], 2);
+    assert_eq!(rejected[0]["record"], "{\"uuid\": \"broken");
+    assert_eq!(
+        rejected[0]["reason"],
+        "invalid JSON: EOF while parsing a string (column 16)"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "riposte: rejected okta.jsonl:2: invalid JSON: EOF while parsing a string (column 16)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_format_is_rejected_with_its_keys() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("other.json"),
+        "{\"level\":\"info\",\"msg\":\"hello\"}\n",
+    )
+    .unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "other.json",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(
+        rejected[0]["reason"],
+        "unknown format: the record matches none of cloudtrail, okta, entra (top-level keys: \
+         `level`, `msg`)"
+    );
+}
+
+#[test]
+fn truncated_gzip_is_reported_after_the_records_before_it() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for _ in 0..200 {
+        writeln!(encoder, "{OKTA_SIGN_IN}").unwrap();
+    }
+    let compressed = encoder.finish().unwrap();
+    let half = compressed.get(..compressed.len() / 2).unwrap();
+    std::fs::write(folder.path().join("okta.json.gz"), half).unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "okta.json.gz",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let summary = summary(&output);
+    let errors = summary["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    let error = errors[0].as_str().unwrap();
+    assert!(error.starts_with("okta.json.gz:"), "{error}");
+    assert!(
+        error.ends_with(
+            ": read failed: incomplete deflate stream; the records before this line were read, \
+             the rest of the input is lost"
+        ),
+        "{error}"
+    );
+    // The records before the cut were read.
+    assert!(summary["records"].as_u64().unwrap() > 1);
+}
+
+#[test]
+fn missing_path_does_not_stop_the_others() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &["hunt", "--format", "jsonl", "missing.json", "okta.jsonl"],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let summary = summary(&output);
+    assert_eq!(summary["unreadable_files"], 1);
+    assert_eq!(summary["files"], 1);
+    assert_eq!(
+        summary["errors"][0],
+        "cannot read `missing.json`: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn record_too_deep_or_not_an_object_is_rejected() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("numbers.json"), "[[[1]]]\n42\n").unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "numbers.json",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let reasons: Vec<String> = rejects(&folder.path().join("rejects.jsonl"))
+        .iter()
+        .map(|reject| reject["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "expected a JSON object, found an array",
+            "expected a JSON object, found a number"
+        ]
+    );
+}
+
+#[test]
+fn invalid_config_is_a_usage_error() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("riposte.toml"),
+        "[detections.impossible_travel]\nspeed = 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &["hunt", "--config", "riposte.toml", "okta.jsonl"],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("riposte: invalid configuration file `riposte.toml`: TOML parse error at line 2, column 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `speed`"), "{stderr}");
+}
+
+#[test]
+fn unknown_format_name_is_a_usage_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = riposte(&["hunt", "--format", "xml", "x.json"], folder.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "unknown format `xml`: expected an output format (text, jsonl, ocsf) or an input log \
+             format (cloudtrail, okta, entra)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_geoip_database_is_a_usage_error() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &["hunt", "--geoip", "missing.mmdb", "okta.jsonl"],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("riposte: "), "{stderr}");
+    assert!(stderr.contains("missing.mmdb"), "{stderr}");
+}
