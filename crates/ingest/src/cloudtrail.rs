@@ -20,7 +20,7 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
-use riposte_model::{Event, MfaMethod, Outcome, Source, SourceFormat};
+use riposte_model::{Credential, Event, MfaMethod, Outcome, Source, SourceFormat};
 use serde_json::Value;
 
 use crate::{NormalizeError, Normalized, RecordContext, json, parse_time_value};
@@ -131,6 +131,17 @@ fn build_event(
 
     let mut source = Source::new(origin::parse(json::str_at(record, &["sourceIPAddress"])));
     source.user_agent = json::str_at(record, &["userAgent"]).map(Box::from);
+    // An Insights event names the operation it counted, not a sign-in that took place, so
+    // the sign-in fields stay empty.
+    let (credential, interactive, mfa) = if insight {
+        (Credential::unknown(), None, None)
+    } else {
+        (
+            identity::credential(record, operation),
+            is_interactive(service, operation).then_some(true),
+            mfa(record, operation),
+        )
+    };
 
     Ok(Event {
         format: SourceFormat::CloudTrail,
@@ -141,13 +152,13 @@ fn build_event(
         service: service.map(Box::from),
         outcome,
         outcome_reason,
-        credential: identity::credential(record, operation),
+        credential,
         session_id: identity::session_id(record),
         root_session_id: None,
         token_id: None,
         source,
-        interactive: is_interactive(service, operation).then_some(true),
-        mfa: mfa(record, operation),
+        interactive,
+        mfa,
         actor,
         targets: classified.targets,
         privileges: classified.privileges,
@@ -157,7 +168,7 @@ fn build_event(
     })
 }
 
-/// Returns the string at `path`; a missing value and a value of another type are errors
+/// Returns the string at `path`. A missing value and a value of another type are errors
 /// that name the field.
 fn required_str<'a>(record: &'a Value, path: &[&str]) -> Result<&'a str, NormalizeError> {
     let field = path.join(".");
@@ -195,7 +206,7 @@ fn outcome(
         return (Outcome::Failure, Some(reason));
     }
     if insight {
-        // An Insights event reports unusual activity; it is not itself a request that
+        // An Insights event reports unusual activity and is not itself a request that
         // succeeded or failed.
         return (Outcome::Unknown, None);
     }
@@ -222,7 +233,7 @@ fn outcome(
     (Outcome::Success, None)
 }
 
-/// Returns true for sign-in events, in which a person types a password or answers a
+/// Returns true for sign-in events, in which a person types a password or completes a
 /// challenge in a browser.
 fn is_interactive(service: Option<&str>, operation: &str) -> bool {
     operation == "ConsoleLogin"

@@ -28,7 +28,7 @@ const CREDENTIAL_OPERATIONS: [&str; 9] = [
     "CreateServiceSpecificCredential",
 ];
 
-/// What an operation did, in the model's terms.
+/// The activity of an operation, with its targets, privileges and detected risk.
 pub(super) struct Classified {
     pub activity: Activity,
     pub targets: Vec<Target>,
@@ -83,7 +83,8 @@ pub(super) fn classify(
     }
 }
 
-/// A CloudTrail Insights event: CloudTrail's own detection of an unusual call or error rate.
+/// Builds the risk of a CloudTrail Insights event, CloudTrail's own detection of an unusual
+/// call rate or error rate.
 fn insight_detection(record: &Value, service: Option<&str>, operation: &str) -> Classified {
     let risk_type = json::str_at(record, &["insightDetails", "insightType"]).unwrap_or("unknown");
     let detail = match service {
@@ -94,7 +95,7 @@ fn insight_detection(record: &Value, service: Option<&str>, operation: &str) -> 
     classified.risk = Some(RiskDetection {
         source: "CloudTrailInsights".into(),
         risk_type: risk_type.into(),
-        // Insights rates no severity; an unusual rate of calls alone is weak evidence.
+        // Insights assigns no severity, and an unusual call rate alone is weak evidence.
         level: "low".into(),
         state: json::str_at(record, &["insightDetails", "state"]).map(Box::from),
         detail: Some(detail.into()),
@@ -116,26 +117,38 @@ fn sts(record: &Value, operation: &str, account: Option<&str>) -> Classified {
         return Classified::new(Activity::ApiCall);
     }
     let mut classified = Classified::new(Activity::TokenIssued);
-    if let Some(role_arn) = json::str_at(record, &["requestParameters", "roleArn"]) {
-        classified.targets.push(role_target_from_arn(role_arn));
-    }
-    // The key id of the issued credentials, which the session's own requests will carry.
-    if let Some(key) = json::str_at(record, &["responseElements", "credentials", "accessKeyId"]) {
-        let mut target = Target::new(TargetKind::AccessKey, key);
-        target.account = account.map(Box::from);
-        classified.targets.push(target);
-    }
+    let role = json::str_at(record, &["requestParameters", "roleArn"]).map(role_target_from_arn);
+    // The key id of the issued credentials, which the session's own requests will carry. It
+    // belongs to the account of the role, which differs from the caller's when the role is
+    // assumed across accounts.
+    let key =
+        json::str_at(record, &["responseElements", "credentials", "accessKeyId"]).map(|key| {
+            let mut target = Target::new(TargetKind::AccessKey, key);
+            target.account = role
+                .as_ref()
+                .and_then(|role| role.account.clone())
+                .or_else(|| account.map(Box::from));
+            target
+        });
+    classified.targets.extend(role);
+    classified.targets.extend(key);
     classified
 }
 
 /// Role credentials handed out by the access portal. The request names the permission set
-/// and the account, not the IAM role that IAM Identity Center created for it.
+/// and the account, not the IAM role that IAM Identity Center created for it, so the target
+/// id is `<account>/<permission set>`, or the permission set alone.
 fn portal_role_credentials(record: &Value) -> Classified {
     let mut classified = Classified::new(Activity::TokenIssued);
     if let Some(role_name) = json::str_at(record, &["requestParameters", "roleName"]) {
-        let mut target = Target::new(TargetKind::Role, role_name);
+        let role_account = json::str_at(record, &["requestParameters", "accountId"]);
+        let id = match role_account {
+            Some(role_account) => format!("{role_account}/{role_name}"),
+            None => role_name.to_owned(),
+        };
+        let mut target = Target::new(TargetKind::Role, id);
         target.name = Some(role_name.into());
-        target.account = json::str_at(record, &["requestParameters", "accountId"]).map(Box::from);
+        target.account = role_account.map(Box::from);
         classified.targets.push(target);
     }
     classified

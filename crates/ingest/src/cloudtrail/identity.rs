@@ -13,7 +13,7 @@ const LONG_LIVED_KEY_PREFIX: &str = "AKIA";
 /// Prefix of a temporary access key id issued by STS.
 const TEMPORARY_KEY_PREFIX: &str = "ASIA";
 
-/// What CloudTrail writes in place of a value it withholds, such as the user name typed in a
+/// The placeholder CloudTrail writes in place of a value it withholds, such as the user name typed in a
 /// failed console sign-in.
 const WITHHELD: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
@@ -44,7 +44,7 @@ pub(super) fn credential(record: &Value, operation: &str) -> Credential {
     let identity_type = text(record, &["userIdentity", "type"]);
     if operation == "ConsoleLogin" {
         // A federated console sign-in presents a SAML assertion or a federation sign-in
-        // token; an IAM or root user types a password.
+        // token. An IAM or root user types a password.
         let kind = match identity_type {
             Some("AssumedRole" | "SAMLUser" | "FederatedUser" | "WebIdentityUser") => {
                 CredentialKind::Federation
@@ -55,6 +55,12 @@ pub(super) fn credential(record: &Value, operation: &str) -> Credential {
     }
     if let Some(kind) = challenge_credential_kind(record) {
         return Credential { kind, id: None };
+    }
+    if operation == "CheckMfa" {
+        return Credential {
+            kind: CredentialKind::MfaFactor,
+            id: None,
+        };
     }
     match access_key(record) {
         Some(key) if key.starts_with(LONG_LIVED_KEY_PREFIX) => Credential {
@@ -178,10 +184,17 @@ fn iam_user(
                 .and_then(|path| path.rsplit('/').next())
         })
         .filter(|name| !name.is_empty());
+    let principal = text(identity, &["principalId"]);
+    if arn.is_none() && user_name.is_none() && principal.is_none() {
+        // A failed console sign-in with a user name that does not exist: CloudTrail withholds
+        // the name, so only the account is known, not the user.
+        let id = account.unwrap_or("unknown");
+        return IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
+    }
     let id = arn
         .map(str::to_owned)
         .or_else(|| Some(format!("arn:aws:iam::{}:user/{}", account?, user_name?)))
-        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
+        .or_else(|| principal.map(str::to_owned))
         .or_else(|| user_name.map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
     let mut actor = IdentityRef::new(Provider::Aws, id, iam_user_kind(record, operation));
@@ -189,7 +202,8 @@ fn iam_user(
     with_email(actor, &[user_name])
 }
 
-/// An IAM user is a person in the console and a workload when it signs requests with a key.
+/// Classifies an IAM user as a person in the console and as a workload when it signs
+/// requests with a key.
 ///
 /// Console sessions sign requests with temporary `ASIA` keys too, so a temporary key counts
 /// as the person's when CloudTrail marks it `sessionCredentialFromConsole` or the console
@@ -269,7 +283,7 @@ fn assumed_role(record: &Value, identity: &Value, account: Option<&str>) -> Iden
     with_email(actor, &[session_name, source_identity])
 }
 
-/// Tells workload sessions from the sessions of people and pipelines.
+/// Separates workload sessions from the sessions of people and pipelines.
 fn assumed_role_kind(
     record: &Value,
     context: Option<&Value>,
@@ -295,7 +309,7 @@ fn assumed_role_kind(
     IdentityKind::AssumedRoleSession
 }
 
-/// Returns true when a Lambda function holds the role session.
+/// Returns true when the role session belongs to a Lambda function.
 ///
 /// Nothing in a session marks it as Lambda's, and a role that trusts
 /// `lambda.amazonaws.com` may also be assumed from elsewhere, so two signals that only a
@@ -345,8 +359,8 @@ fn web_identity_user(identity: &Value) -> IdentityRef {
     with_email(actor, &[user_name])
 }
 
-/// A person federated through a SAML identity provider, as `AssumeRoleWithSAML` records
-/// the caller.
+/// Builds the person federated through a SAML identity provider, as `AssumeRoleWithSAML`
+/// records the caller.
 fn saml_user(identity: &Value) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["principalId"])
@@ -357,7 +371,7 @@ fn saml_user(identity: &Value) -> IdentityRef {
     with_email(actor, &[user_name])
 }
 
-/// A session from `GetFederationToken`. Its issuer is an IAM user, not a role, so no
+/// Builds a session from `GetFederationToken`. Its issuer is an IAM user, not a role, so no
 /// [`RoleSession`] is filled.
 fn federated_user(identity: &Value) -> IdentityRef {
     let arn = text(identity, &["arn"]);
@@ -389,7 +403,7 @@ fn aws_service(identity: &Value) -> IdentityRef {
     actor
 }
 
-/// A principal of another account, which CloudTrail names only by its account.
+/// Builds a principal of another account, which CloudTrail names only by its account.
 fn aws_account(identity: &Value, account: Option<&str>) -> IdentityRef {
     let id = account
         .or_else(|| text(identity, &["principalId"]))
@@ -397,7 +411,8 @@ fn aws_account(identity: &Value, account: Option<&str>) -> IdentityRef {
     IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown)
 }
 
-/// An IAM Identity Center user, named by its identity store and user id in `onBehalfOf`.
+/// Builds an IAM Identity Center user, named by its identity store and user id in
+/// `onBehalfOf`.
 fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef> {
     let user_id = text(identity, &["onBehalfOf", "userId"])?;
     // `arn:aws:identitystore::111111111111:identitystore/d-1234567890`
@@ -417,11 +432,14 @@ fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef>
 
 /// Any other `userIdentity`: type `Unknown` (failed sign-ins, some IAM Identity Center
 /// portal calls), a missing type, or a type riposte does not classify.
+///
+/// The user name comes before `principalId`, which for these types is often the account id
+/// and would merge every user of the account into one identity.
 fn other(identity: &Value) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["arn"])
-        .or_else(|| text(identity, &["principalId"]))
         .or(user_name)
+        .or_else(|| text(identity, &["principalId"]))
         .or_else(|| text(identity, &["accountId"]))
         .unwrap_or("unknown");
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use riposte_model::Origin;
 
-/// Reads `sourceIPAddress`, which holds the caller's address, the DNS name of the AWS service
+/// Reads `sourceIPAddress`, which contains the caller's address, the DNS name of the AWS service
 /// that called on the caller's behalf (`ec2.amazonaws.com`), or `AWS Internal`. A value of
 /// any other form is kept as [`Origin::Unparsed`] so that an analyst sees it.
 pub(super) fn parse(value: Option<&str>) -> Origin {
@@ -23,7 +23,7 @@ pub(super) fn parse(value: Option<&str>) -> Origin {
     Origin::Unparsed(text.into())
 }
 
-/// Returns true for a DNS name of two or more labels whose last label holds a letter, so that
+/// Returns true for a DNS name of two or more labels whose last label contains only letters, so that
 /// a malformed address such as `00.000.000.00` is not taken for a name.
 fn is_service_name(text: &str) -> bool {
     if text.to_ascii_lowercase().ends_with(".amazonaws.com") {

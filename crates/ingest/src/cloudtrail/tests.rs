@@ -27,7 +27,7 @@ fn error(record: &Value) -> String {
     normalize(record, &context).unwrap_err().to_string()
 }
 
-/// A minimal API call with `userIdentity` and the given fields merged in.
+/// Builds a minimal API call record with `identity` and with `fields` merged in.
 fn call(identity: Value, fields: Value) -> Value {
     let mut record = json!({
         "eventVersion": "1.08",
@@ -246,7 +246,7 @@ fn root_is_aws_root() {
 }
 
 #[test]
-fn iam_user_with_long_lived_key_is_a_key() {
+fn iam_user_long_lived_key() {
     let event = event(&call(
         iam_user_identity(Some("AKIAEXAMPLEKEY000001")),
         json!({}),
@@ -323,7 +323,7 @@ fn role_session_keeps_role_and_session_apart() {
 }
 
 #[test]
-fn role_session_without_issuer_is_read_from_the_arn() {
+fn role_session_without_issuer() {
     let identity = json!({
         "type": "AssumedRole",
         "principalId": "AROAEXAMPLEROLE0001:carol@example.com",
@@ -530,7 +530,7 @@ fn aws_account_is_unknown_with_the_account() {
 }
 
 #[test]
-fn identity_center_user_is_named_by_store_and_user() {
+fn identity_center_user_id() {
     let identity = json!({
         "type": "IdentityCenterUser",
         "accountId": "111111111111",
@@ -558,6 +558,7 @@ fn identity_center_user_is_named_by_store_and_user() {
     );
     assert_eq!(actor.name.as_deref(), Some("grace@example.com"));
     assert_eq!(actor.email.as_deref(), Some("grace@example.com"));
+
     assert_eq!(event.activity, Activity::SignIn);
     assert_eq!(event.outcome, Outcome::Failure);
     assert_eq!(
@@ -570,7 +571,7 @@ fn identity_center_user_is_named_by_store_and_user() {
 }
 
 #[test]
-fn unknown_type_with_on_behalf_of_is_identity_center_user() {
+fn unknown_type_on_behalf_of() {
     let identity = json!({
         "type": "Unknown",
         "principalId": "111111111111",
@@ -607,6 +608,8 @@ fn withheld_user_name_is_absent() {
             "responseElements": {"ConsoleLogin": "Failure"}
         }),
     ));
+    assert_eq!(event.actor.kind, IdentityKind::Unknown);
+    assert_eq!(&*event.actor.key.id, "111111111111");
     assert_eq!(event.actor.name, None);
     assert_eq!(event.actor.email, None);
     assert_eq!(event.outcome, Outcome::Failure);
@@ -661,6 +664,7 @@ fn insight_is_a_risk_detection() {
     assert_eq!(&*event.operation, "CreateAccessKey");
     assert_eq!(event.outcome, Outcome::Unknown);
     assert_eq!(event.actor.kind, IdentityKind::Unknown);
+
     let risk = event.risk.unwrap();
     assert_eq!(&*risk.source, "CloudTrailInsights");
     assert_eq!(&*risk.risk_type, "ApiCallRateInsight");
@@ -728,7 +732,7 @@ fn put_policy_carries_the_document() {
 }
 
 #[test]
-fn same_operation_name_outside_iam_is_an_api_call() {
+fn create_user_outside_iam() {
     let event = event(&call(
         role_identity("build-42"),
         json!({
