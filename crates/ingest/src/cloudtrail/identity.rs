@@ -1,0 +1,469 @@
+//! The acting identity and credential of a CloudTrail record, read from `userIdentity`.
+
+use riposte_model::{
+    Credential, CredentialKind, IdentityKind, IdentityRef, MfaMethod, Provider, RoleSession,
+    Sensitive,
+};
+use serde_json::Value;
+
+use crate::json;
+
+/// Prefix of a long-lived IAM access key id.
+const LONG_LIVED_KEY_PREFIX: &str = "AKIA";
+/// Prefix of a temporary access key id issued by STS.
+const TEMPORARY_KEY_PREFIX: &str = "ASIA";
+
+/// The placeholder CloudTrail writes in place of a value it withholds, such as the user name typed in a
+/// failed console sign-in.
+const WITHHELD: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+/// Returns the identity that made the request described by `record`.
+///
+/// `account` is the account that recorded the event, used when the identity names none.
+pub(super) fn actor(record: &Value, operation: &str, account: Option<&str>) -> IdentityRef {
+    let Some(identity) = json::get(record, &["userIdentity"]).filter(|value| value.is_object())
+    else {
+        return IdentityRef::unknown(Provider::Aws);
+    };
+    let account = text(identity, &["accountId"]).or(account);
+    match text(identity, &["type"]) {
+        Some("Root") => root(identity, account),
+        Some("IAMUser") => iam_user(record, identity, operation, account),
+        Some("AssumedRole") => assumed_role(record, identity, account),
+        Some("WebIdentityUser") => web_identity_user(identity),
+        Some("SAMLUser") => saml_user(identity),
+        Some("FederatedUser") => federated_user(identity),
+        Some("AWSService") => aws_service(identity),
+        Some("AWSAccount") => aws_account(identity, account),
+        _ => identity_center_user(record, identity).unwrap_or_else(|| other(identity)),
+    }
+}
+
+/// Returns the credential the caller presented.
+pub(super) fn credential(record: &Value, operation: &str) -> Credential {
+    let identity_type = text(record, &["userIdentity", "type"]);
+    if operation == "ConsoleLogin" {
+        // A federated console sign-in presents a SAML assertion or a federation sign-in
+        // token. An IAM or root user types a password.
+        let kind = match identity_type {
+            Some("AssumedRole" | "SAMLUser" | "FederatedUser" | "WebIdentityUser") => {
+                CredentialKind::Federation
+            }
+            _ => CredentialKind::Password,
+        };
+        return Credential { kind, id: None };
+    }
+    if let Some(kind) = challenge_credential_kind(record) {
+        return Credential { kind, id: None };
+    }
+    if operation == "CheckMfa" {
+        return Credential {
+            kind: CredentialKind::MfaFactor,
+            id: None,
+        };
+    }
+    match access_key(record) {
+        Some(key) if key.starts_with(LONG_LIVED_KEY_PREFIX) => Credential {
+            kind: CredentialKind::LongLivedKey,
+            id: Some(key.into()),
+        },
+        Some(key) if key.starts_with(TEMPORARY_KEY_PREFIX) => Credential {
+            kind: CredentialKind::TemporaryKey,
+            id: Some(key.into()),
+        },
+        Some(key) => Credential {
+            kind: CredentialKind::Unknown,
+            id: Some(key.into()),
+        },
+        None if matches!(
+            operation,
+            "AssumeRoleWithSAML" | "AssumeRoleWithWebIdentity"
+        ) =>
+        {
+            Credential {
+                kind: CredentialKind::Federation,
+                id: None,
+            }
+        }
+        None => Credential::unknown(),
+    }
+}
+
+/// Returns the session of a temporary key: STS issues one key per role or user session, so
+/// the key id identifies the session that later requests replay.
+pub(super) fn session_id(record: &Value) -> Option<Sensitive> {
+    access_key(record)
+        .filter(|key| key.starts_with(TEMPORARY_KEY_PREFIX))
+        .map(Sensitive::new)
+}
+
+/// Returns the factor an IAM Identity Center sign-in challenge asked for, from
+/// `additionalEventData.CredentialType`.
+pub(super) fn challenge_mfa_method(record: &Value) -> Option<MfaMethod> {
+    if json::str_at(record, &["eventSource"]) != Some(super::SIGNIN_SOURCE) {
+        return None;
+    }
+    match json::str_at(record, &["additionalEventData", "CredentialType"])? {
+        "TOTP" | "RESYNC_TOTP" => Some(MfaMethod::Otp),
+        "WEBAUTHN" => Some(MfaMethod::Webauthn),
+        _ => None,
+    }
+}
+
+/// Returns true when `text` has the form of an e-mail address: one `@` with a non-empty
+/// local part before it, and a domain of two or more dot-separated labels after it.
+pub(super) fn looks_like_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let local_valid = !local.is_empty()
+        && !local
+            .chars()
+            .any(|character| character.is_whitespace() || matches!(character, '/' | ':'));
+    let label_count = domain.split('.').count();
+    let labels_valid = domain.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .chars()
+                .all(|character| character.is_alphanumeric() || character == '-')
+    });
+    let top_level_alphabetic = domain
+        .rsplit('.')
+        .next()
+        .is_some_and(|label| label.chars().any(char::is_alphabetic));
+    local_valid && label_count >= 2 && labels_valid && top_level_alphabetic
+}
+
+/// Returns true for an EC2 instance id: `i-` and 8 or 17 hexadecimal digits.
+pub(super) fn is_instance_id(text: &str) -> bool {
+    text.strip_prefix("i-").is_some_and(|digits| {
+        matches!(digits.len(), 8 | 17) && digits.chars().all(|digit| digit.is_ascii_hexdigit())
+    })
+}
+
+/// Returns the string at `path` unless it is absent, a placeholder or withheld by CloudTrail.
+fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    json::str_at(value, path).filter(|text| *text != WITHHELD)
+}
+
+fn access_key(record: &Value) -> Option<&str> {
+    text(record, &["userIdentity", "accessKeyId"]).map(str::trim)
+}
+
+fn with_email(mut identity: IdentityRef, candidates: &[Option<&str>]) -> IdentityRef {
+    identity.email = candidates
+        .iter()
+        .flatten()
+        .find(|candidate| looks_like_email(candidate))
+        .map(|email| Box::from(*email));
+    identity
+}
+
+fn root(identity: &Value, account: Option<&str>) -> IdentityRef {
+    let id = text(identity, &["arn"])
+        .map(str::to_owned)
+        .or_else(|| account.map(|account| format!("arn:aws:iam::{account}:root")))
+        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
+        .unwrap_or_else(|| "root".to_owned());
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsRoot);
+    actor.name = text(identity, &["userName"]).map(Box::from);
+    actor
+}
+
+fn iam_user(
+    record: &Value,
+    identity: &Value,
+    operation: &str,
+    account: Option<&str>,
+) -> IdentityRef {
+    let arn = text(identity, &["arn"]);
+    let user_name = text(identity, &["userName"])
+        .or_else(|| {
+            arn.and_then(arn_resource)
+                .and_then(|resource| resource.strip_prefix("user/"))
+                .and_then(|path| path.rsplit('/').next())
+        })
+        .filter(|name| !name.is_empty());
+    let principal = text(identity, &["principalId"]);
+    if arn.is_none() && user_name.is_none() && principal.is_none() {
+        // A failed console sign-in with a user name that does not exist: CloudTrail withholds
+        // the name, so only the account is known, not the user.
+        let id = account.unwrap_or("unknown");
+        return IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
+    }
+    let id = arn
+        .map(str::to_owned)
+        .or_else(|| Some(format!("arn:aws:iam::{}:user/{}", account?, user_name?)))
+        .or_else(|| principal.map(str::to_owned))
+        .or_else(|| user_name.map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let mut actor = IdentityRef::new(Provider::Aws, id, iam_user_kind(record, operation));
+    actor.name = user_name.map(Box::from);
+    with_email(actor, &[user_name])
+}
+
+/// Classifies an IAM user as a person in the console and as a workload when it signs
+/// requests with a key.
+///
+/// Console sessions sign requests with temporary `ASIA` keys too, so a temporary key counts
+/// as the person's when CloudTrail marks it `sessionCredentialFromConsole` or the console
+/// sent the request. Any other key is the user's access key or a `GetSessionToken` session,
+/// which only a long-lived key can request.
+fn iam_user_kind(record: &Value, operation: &str) -> IdentityKind {
+    if operation == "ConsoleLogin" {
+        return IdentityKind::Human;
+    }
+    let Some(key) = access_key(record) else {
+        return IdentityKind::Human;
+    };
+    if key.starts_with(LONG_LIVED_KEY_PREFIX) {
+        return IdentityKind::IamUserAccessKey;
+    }
+    let from_console = json::bool_at(record, &["sessionCredentialFromConsole"]) == Some(true)
+        || json::str_at(record, &["userAgent"])
+            .is_some_and(|agent| agent.starts_with("console.") && agent.contains("amazonaws.com"));
+    if from_console {
+        IdentityKind::Human
+    } else {
+        IdentityKind::IamUserAccessKey
+    }
+}
+
+fn assumed_role(record: &Value, identity: &Value, account: Option<&str>) -> IdentityRef {
+    let arn = text(identity, &["arn"]);
+    // `arn:aws:sts::111111111111:assumed-role/RoleName/SessionName`: a session ARN names the
+    // role without its path.
+    let (arn_role, arn_session) = arn
+        .and_then(arn_resource)
+        .and_then(|resource| resource.strip_prefix("assumed-role/"))
+        .and_then(|rest| rest.split_once('/'))
+        .unzip();
+    let context = json::get(identity, &["sessionContext"]);
+    let issuer_name = context.and_then(|context| text(context, &["sessionIssuer", "userName"]));
+    let issuer_arn = context.and_then(|context| text(context, &["sessionIssuer", "arn"]));
+    let role_name = issuer_name.or(arn_role.filter(|name| !name.is_empty()));
+    let session_name = arn_session.filter(|name| !name.is_empty()).or_else(|| {
+        text(identity, &["principalId"])
+            .and_then(|principal| principal.split_once(':'))
+            .map(|(_, session)| session)
+            .filter(|session| !session.is_empty())
+    });
+    // NOTE: without `sessionIssuer`, the role ARN is rebuilt from the session ARN and lacks
+    // the role's path, such as `/aws-reserved/sso.amazonaws.com/`.
+    let role_arn = issuer_arn
+        .map(str::to_owned)
+        .or_else(|| Some(format!("arn:aws:iam::{}:role/{}", account?, role_name?)));
+    let source_identity = context
+        .and_then(|context| text(context, &["sourceIdentity"]))
+        .or_else(|| text(identity, &["sourceIdentity"]));
+
+    let id = arn
+        .map(str::to_owned)
+        .or_else(|| {
+            Some(format!(
+                "arn:aws:sts::{}:assumed-role/{}/{}",
+                account?, role_name?, session_name?
+            ))
+        })
+        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let kind = assumed_role_kind(record, context, session_name);
+    let mut actor = IdentityRef::new(Provider::Aws, id, kind);
+    actor.name = role_name.map(Box::from);
+    if let (Some(role_arn), Some(role_name), Some(session_name)) =
+        (role_arn, role_name, session_name)
+    {
+        actor.role_session = Some(RoleSession {
+            role_arn: role_arn.into(),
+            role_name: role_name.into(),
+            session_name: session_name.into(),
+            source_identity: source_identity.map(Box::from),
+        });
+    }
+    with_email(actor, &[session_name, source_identity])
+}
+
+/// Separates workload sessions from the sessions of people and pipelines.
+fn assumed_role_kind(
+    record: &Value,
+    context: Option<&Value>,
+    session_name: Option<&str>,
+) -> IdentityKind {
+    // EC2 names an instance profile's session after the instance, and records that it
+    // delivered the credentials through the instance metadata service in `ec2RoleDelivery`.
+    let instance = context
+        .is_some_and(|context| json::get(context, &["ec2RoleDelivery"]).is_some())
+        || session_name.is_some_and(is_instance_id);
+    if instance {
+        return IdentityKind::InstanceRoleSession;
+    }
+    if is_lambda_session(record, session_name) {
+        return IdentityKind::FunctionRoleSession;
+    }
+    let web_identity = context.is_some_and(|context| {
+        text(context, &["webIdFederationData", "federatedProvider"]).is_some()
+    });
+    if web_identity {
+        return IdentityKind::WebIdentitySession;
+    }
+    IdentityKind::AssumedRoleSession
+}
+
+/// Returns true when the role session belongs to a Lambda function.
+///
+/// Nothing in a session marks it as Lambda's, and a role that trusts
+/// `lambda.amazonaws.com` may also be assumed from elsewhere, so two signals that only a
+/// function's requests carry are used:
+/// - the AWS SDKs append `exec-env/` and `AWS_EXECUTION_ENV` to their user agent, and Lambda
+///   sets that variable to `AWS_Lambda_<runtime>`;
+/// - Lambda decrypts a function's environment variables with KMS under the function's
+///   execution role, in a session named after the function, and the request's encryption
+///   context names the function in `aws:lambda:FunctionArn`.
+///
+/// A request from a function whose SDK omits the execution environment matches neither
+/// signal and stays an [`IdentityKind::AssumedRoleSession`].
+fn is_lambda_session(record: &Value, session_name: Option<&str>) -> bool {
+    let lambda_agent = json::str_at(record, &["userAgent"])
+        .is_some_and(|agent| agent.contains("exec-env/AWS_Lambda"));
+    if lambda_agent {
+        return true;
+    }
+    let function_name = json::str_at(
+        record,
+        &[
+            "requestParameters",
+            "encryptionContext",
+            "aws:lambda:FunctionArn",
+        ],
+    )
+    .and_then(|arn| arn.split(":function:").nth(1))
+    .and_then(|rest| rest.split(':').next());
+    matches!((function_name, session_name), (Some(function), Some(session)) if function == session)
+}
+
+fn web_identity_user(identity: &Value) -> IdentityRef {
+    let user_name = text(identity, &["userName"]);
+    let id = text(identity, &["principalId"])
+        .map(str::to_owned)
+        .or_else(|| {
+            Some(format!(
+                "{}:{}",
+                text(identity, &["identityProvider"])?,
+                user_name?
+            ))
+        })
+        .or_else(|| user_name.map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::WebIdentitySession);
+    actor.name = user_name.map(Box::from);
+    with_email(actor, &[user_name])
+}
+
+/// Builds the person federated through a SAML identity provider, as `AssumeRoleWithSAML`
+/// records the caller.
+fn saml_user(identity: &Value) -> IdentityRef {
+    let user_name = text(identity, &["userName"]);
+    let id = text(identity, &["principalId"])
+        .or(user_name)
+        .unwrap_or("unknown");
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
+    actor.name = user_name.map(Box::from);
+    with_email(actor, &[user_name])
+}
+
+/// Builds a session from `GetFederationToken`. Its issuer is an IAM user, not a role, so no
+/// [`RoleSession`] is filled.
+fn federated_user(identity: &Value) -> IdentityRef {
+    let arn = text(identity, &["arn"]);
+    let name = arn
+        .and_then(arn_resource)
+        .and_then(|resource| resource.strip_prefix("federated-user/"))
+        .or_else(|| {
+            text(identity, &["principalId"])
+                .and_then(|principal| principal.split_once(':'))
+                .map(|(_, name)| name)
+        })
+        .filter(|name| !name.is_empty());
+    let id = arn
+        .or_else(|| text(identity, &["principalId"]))
+        .or(name)
+        .unwrap_or("unknown");
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AssumedRoleSession);
+    actor.name = name.map(Box::from);
+    with_email(actor, &[name])
+}
+
+fn aws_service(identity: &Value) -> IdentityRef {
+    let invoked_by = text(identity, &["invokedBy"]);
+    let id = invoked_by
+        .or_else(|| text(identity, &["principalId"]))
+        .unwrap_or("unknown");
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsService);
+    actor.name = invoked_by.map(Box::from);
+    actor
+}
+
+/// Builds a principal of another account, which CloudTrail names only by its account.
+fn aws_account(identity: &Value, account: Option<&str>) -> IdentityRef {
+    let id = account
+        .or_else(|| text(identity, &["principalId"]))
+        .unwrap_or("unknown");
+    IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown)
+}
+
+/// Builds an IAM Identity Center user, named by its identity store and user id in
+/// `onBehalfOf`.
+fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef> {
+    let user_id = text(identity, &["onBehalfOf", "userId"])?;
+    // `arn:aws:identitystore::111111111111:identitystore/d-1234567890`
+    let store_id = text(identity, &["onBehalfOf", "identityStoreArn"])
+        .and_then(|arn| arn.rsplit('/').next())
+        .filter(|store| !store.is_empty() && !store.contains(':'));
+    let id = match store_id {
+        Some(store_id) => format!("identitystore:{store_id}/{user_id}"),
+        None => format!("identitystore:{user_id}"),
+    };
+    let name = text(record, &["additionalEventData", "UserName"])
+        .or_else(|| text(identity, &["userName"]));
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
+    actor.name = name.map(Box::from);
+    Some(with_email(actor, &[name]))
+}
+
+/// Any other `userIdentity`: type `Unknown` (failed sign-ins, some IAM Identity Center
+/// portal calls), a missing type, or a type riposte does not classify.
+///
+/// The user name comes before `principalId`, which for these types is often the account id
+/// and would merge every user of the account into one identity.
+fn other(identity: &Value) -> IdentityRef {
+    let user_name = text(identity, &["userName"]);
+    let id = text(identity, &["arn"])
+        .or(user_name)
+        .or_else(|| text(identity, &["principalId"]))
+        .or_else(|| text(identity, &["accountId"]))
+        .unwrap_or("unknown");
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
+    actor.name = user_name.map(Box::from);
+    with_email(actor, &[user_name])
+}
+
+/// Returns the resource part of an ARN, after its fifth colon.
+fn arn_resource(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    (parts.next()? == "arn").then_some(())?;
+    parts.nth(4)
+}
+
+/// Returns the credential kind that an IAM Identity Center sign-in challenge asked for.
+fn challenge_credential_kind(record: &Value) -> Option<CredentialKind> {
+    if json::str_at(record, &["eventSource"]) != Some(super::SIGNIN_SOURCE) {
+        return None;
+    }
+    let kind = match json::str_at(record, &["additionalEventData", "CredentialType"])? {
+        "PASSWORD" => CredentialKind::Password,
+        "TOTP" | "RESYNC_TOTP" | "WEBAUTHN" => CredentialKind::MfaFactor,
+        "SMARTCARD" => CredentialKind::Certificate,
+        _ => CredentialKind::Unknown,
+    };
+    Some(kind)
+}
