@@ -118,9 +118,12 @@ fn exact_activity(event_type: &str) -> Option<Activity> {
     Some(activity)
 }
 
-/// Returns true for the creation of an OAuth client secret under any event type name that
-/// says so, such as `app.oauth2.client_secret.create`. Reading a secret back
+/// Returns true for the creation of an OAuth client secret under an event type that names
+/// a secret, such as `app.oauth2.client_secret.create`. Reading a secret back
 /// (`app.oauth2.client.read_client_secret`) creates nothing.
+///
+/// NOTE: no sample confirms these names. The confirmed event for a new client secret or key
+/// is `app.oauth2.credentials.lifecycle.create`, matched exactly above.
 fn is_client_secret_creation(event_type: &str) -> bool {
     event_type.starts_with("app.oauth2.")
         && event_type.contains("secret")
