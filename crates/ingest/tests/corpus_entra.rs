@@ -183,7 +183,7 @@ fn entra_samples_keep_their_distinctive_values() {
 }
 
 /// Reads the JSON values of a file of another provider, unwrapping arrays and `Records`
-/// wrappers; values that do not parse are skipped.
+/// wrappers. Values that do not parse are skipped.
 fn records(path: &Path) -> Vec<Value> {
     let reader = BufReader::new(File::open(path).unwrap());
     let mut values = Vec::new();

@@ -12,7 +12,7 @@ use super::shape::Canonical;
 use crate::json;
 use crate::{NormalizeError, RecordContext};
 
-/// What an audit activity means to riposte.
+/// The meaning of an audit activity for riposte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Meaning {
     Plain(Activity),
@@ -294,7 +294,8 @@ fn privilege(kind: PrivilegeKind, name: String) -> Privilege {
     }
 }
 
-/// The role named by the `Role.DisplayName` property, else by the target of type Role.
+/// Returns the role named by the `Role.DisplayName` property, else by the target of type
+/// Role.
 fn role_name(canonical: &Canonical<'_>, targets: &[Target]) -> Option<String> {
     modified_property(canonical, "Role.DisplayName").or_else(|| {
         targets
@@ -304,7 +305,8 @@ fn role_name(canonical: &Canonical<'_>, targets: &[Target]) -> Option<String> {
     })
 }
 
-/// The application role's value, else the delegated scopes, else the application's name.
+/// Returns the application role's value, else the delegated scopes, else the application's
+/// name.
 fn app_role_name(canonical: &Canonical<'_>, targets: &[Target]) -> Option<String> {
     modified_property(canonical, "AppRole.Value")
         .or_else(|| modified_property(canonical, "DelegatedPermissionGrant.Scope"))
@@ -318,8 +320,8 @@ fn app_role_name(canonical: &Canonical<'_>, targets: &[Target]) -> Option<String
         })
 }
 
-/// A removal is logged under the same name as an addition; it shows as fewer key
-/// descriptions after the change than before.
+/// Tells a new secret or certificate from a removed one. Both are logged under the same
+/// name, but a removal leaves fewer key descriptions after the change than before.
 fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
     let count = |side: &str| {
         property_entry(canonical, "KeyDescription")
@@ -346,10 +348,13 @@ fn property_entry<'a>(canonical: &'a Canonical<'_>, name: &str) -> Option<&'a Va
         })
 }
 
-/// Returns the new value of a modified property. Entra writes the values as JSON text
-/// (`"\"Global Administrator\""`, `"[\"x\"]"`), so the quotes are removed.
+/// Returns the new value of a modified property, else its old value, which is all a
+/// removal carries. Entra writes the values as JSON text (`"\"Global Administrator\""`,
+/// `"[\"x\"]"`), so the quotes are removed.
 fn modified_property(canonical: &Canonical<'_>, name: &str) -> Option<String> {
-    let written = json::str_at(property_entry(canonical, name)?, &["newValue"])?;
+    let entry = property_entry(canonical, name)?;
+    let written =
+        json::str_at(entry, &["newValue"]).or_else(|| json::str_at(entry, &["oldValue"]))?;
     let value = match serde_json::from_str::<Value>(written) {
         Ok(Value::String(text)) => text,
         Ok(Value::Array(items)) => items.first()?.as_str()?.to_owned(),

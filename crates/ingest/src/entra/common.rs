@@ -13,7 +13,7 @@ use crate::{NormalizeError, RecordContext, parse_time_value};
 
 /// Reads the event time from the first present resource field of `keys`, else from the
 /// envelope's `time`. A present but unreadable value is an error naming the field as
-/// written; the envelope is a fallback for absent fields only.
+/// written, because the envelope is a fallback for absent fields only.
 pub(super) fn event_time(
     canonical: &Canonical<'_>,
     keys: &[&str],
@@ -149,7 +149,7 @@ pub(super) fn email_of(text: &str) -> Option<Box<str>> {
     valid.then(|| Box::from(text.trim()))
 }
 
-/// Builds a person's identity from a user object id and user principal name; the id is the
+/// Builds a person's identity from a user object id and user principal name. The id is the
 /// UPN when the object id is absent, as for failed sign-ins of unknown users.
 pub(super) fn user_identity(
     id: Option<&str>,

@@ -19,6 +19,17 @@ pub(super) fn normalize(
 ) -> Result<Event, NormalizeError> {
     let time = common::event_time(canonical, &["timeGenerated"])?;
     let (outcome, outcome_reason) = outcome(canonical);
+    let actor = actor(canonical);
+    // Every Graph request presents an access token, but a record that names no caller tells
+    // nothing about it.
+    let credential = if actor.kind == IdentityKind::Unknown {
+        Credential::unknown()
+    } else {
+        Credential {
+            kind: CredentialKind::OAuthToken,
+            id: None,
+        }
+    };
     let address = text(canonical, "ipAddress")
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
@@ -27,8 +38,8 @@ pub(super) fn normalize(
 
     Ok(Event {
         format: SourceFormat::EntraGraphActivity,
-        // The request id is unique per request; the operation id is shared by the requests
-        // of one batch.
+        // The request id is unique per request, while the requests of one batch share an
+        // operation id.
         event_id: common::event_id(canonical, &["requestId", "operationId"], context),
         time,
         activity: Activity::ApiCall,
@@ -36,12 +47,8 @@ pub(super) fn normalize(
         service: Some(SERVICE.into()),
         outcome,
         outcome_reason,
-        actor: actor(canonical),
-        // Every Graph request presents an access token.
-        credential: Credential {
-            kind: CredentialKind::OAuthToken,
-            id: None,
-        },
+        actor,
+        credential,
         session_id: None,
         root_session_id: None,
         // `signInActivityId` is the `uniqueTokenIdentifier` of the sign-in that issued the
@@ -100,8 +107,8 @@ fn outcome(canonical: &Canonical<'_>) -> (Outcome, Option<Box<str>>) {
     }
 }
 
-/// A delegated request names the user; an application-only request names only the service
-/// principal.
+/// Reads the caller: the user of a delegated request, else the service principal of an
+/// application-only request.
 fn actor(canonical: &Canonical<'_>) -> IdentityRef {
     let user = text(canonical, "userId").or_else(|| text(canonical, "userPrincipalObjectID"));
     if let Some(user) = user {

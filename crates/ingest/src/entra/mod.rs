@@ -2,7 +2,7 @@
 //! Microsoft Graph activity.
 //!
 //! Each log is accepted as an Azure Monitor diagnostic settings export, as the Microsoft
-//! Graph resource, or as a Log Analytics (Microsoft Sentinel) table row; [`shape`] rewrites
+//! Graph resource, or as a Log Analytics (Microsoft Sentinel) table row. [`shape`] rewrites
 //! all three into one canonical record, which the normalizer of the log then reads.
 
 mod audit;
@@ -38,7 +38,7 @@ pub fn matches(record: &Value) -> bool {
         if resource_id.contains("microsoft.aadiam") {
             return true;
         }
-        // Other Azure services also name a category `AuditLogs` (Intune, for one); their
+        // Other Azure services also name a category `AuditLogs` (Intune, for one), but their
         // resource id names their own provider.
         if resource_id.contains("/providers/") {
             return false;

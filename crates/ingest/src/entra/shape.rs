@@ -67,7 +67,7 @@ pub(super) struct Canonical<'a> {
     raw: &'a Value,
 }
 
-/// What canonicalization made of a record.
+/// The result of canonicalizing a record.
 #[derive(Debug)]
 pub(super) enum Classified<'a> {
     Known(Canonical<'a>),
@@ -75,7 +75,7 @@ pub(super) enum Classified<'a> {
     Unsupported(Box<str>),
 }
 
-/// Where a Log Analytics column goes in the canonical record.
+/// The place of a Log Analytics column in the canonical record.
 #[derive(Clone, Copy, Debug)]
 enum Column {
     /// An envelope field, under this name.
@@ -86,9 +86,14 @@ enum Column {
     /// category in the sign-in tables but the audit category (`UserManagement`) in
     /// `AuditLogs`, which the audit normalizer reads from the resource.
     Both(&'static str),
-    /// The sign-in location object in the risk tables, so a resource field when it holds an
+    /// The sign-in location object in the risk tables, so a resource field when it contains an
     /// object, and the Azure region (an envelope field) in the other tables.
     ObjectOrEnvelope(&'static str),
+    /// `TenantId`: the Log Analytics workspace in rows that name their table in `Type`, as
+    /// the table reference documents, so the envelope's `workspaceId`. Rows without `Type`
+    /// are Azure Monitor records with PascalCase names, where it is the Entra tenant
+    /// (`tenantId`). `AADTenantId` is the tenant in both.
+    TenantOrWorkspace,
 }
 
 /// Log Analytics columns and their names in the canonical record, for the tables riposte
@@ -117,9 +122,7 @@ const LOG_ANALYTICS_COLUMNS: &[(&str, Column)] = &[
     ("CallerIpAddress", Column::Envelope("callerIpAddress")),
     ("SourceSystem", Column::Envelope("sourceSystem")),
     ("Type", Column::Envelope("type")),
-    // `TenantId` is the Log Analytics workspace in the tables, but exports that rename
-    // Azure Monitor fields write the Entra tenant there; `AADTenantId` is always the tenant.
-    ("TenantId", Column::Envelope("tenantId")),
+    ("TenantId", Column::TenantOrWorkspace),
     ("AADTenantId", Column::Envelope("aadTenantId")),
     ("AadTenantId", Column::Envelope("aadTenantId")),
     // Sign-in tables.
@@ -489,6 +492,14 @@ fn split_log_analytics(object: &Map<String, Value>) -> (Value, Value) {
                 Some(nested @ Value::Object(_)) => insert_once(&mut resource, name, nested),
                 _ => insert_once(&mut envelope, name, value.clone()),
             },
+            Some(Column::TenantOrWorkspace) => {
+                let name = if object.contains_key("Type") {
+                    "workspaceId"
+                } else {
+                    "tenantId"
+                };
+                insert_once(&mut envelope, name, value.clone());
+            }
             None => {
                 insert_once(&mut resource, &lower_camel(column), value.clone());
             }
@@ -595,7 +606,9 @@ impl Canonical<'_> {
             Shape::LogAnalytics => self
                 .written_column(key, |column| match column {
                     Column::Resource(name) | Column::Both(name) => Some(name),
-                    Column::Envelope(_) | Column::ObjectOrEnvelope(_) => None,
+                    Column::Envelope(_)
+                    | Column::ObjectOrEnvelope(_)
+                    | Column::TenantOrWorkspace => None,
                 })
                 .unwrap_or_else(|| key.to_owned()),
         }
@@ -608,7 +621,9 @@ impl Canonical<'_> {
             Shape::LogAnalytics => self
                 .written_column(key, |column| match column {
                     Column::Envelope(name) | Column::Both(name) => Some(name),
-                    Column::Resource(_) | Column::ObjectOrEnvelope(_) => None,
+                    Column::Resource(_)
+                    | Column::ObjectOrEnvelope(_)
+                    | Column::TenantOrWorkspace => None,
                 })
                 .unwrap_or_else(|| key.to_owned()),
             Shape::AzureMonitor | Shape::Graph => {

@@ -16,12 +16,12 @@ use crate::{NormalizeError, RecordContext};
 const SIGN_IN_OPERATION: &str = "Sign-in activity";
 
 /// `errorCode` of a sign-in that failed at the multi-factor step: the user denied the
-/// request, did not answer it, or the answer did not verify.
+/// request, did not respond to it, or entered a wrong code.
 const MFA_FAILED: i64 = 500_121;
 
 /// `errorCode`s that interrupt a sign-in to ask for multi-factor authentication (50074,
-/// 50076), for registration (50079) or for proof of the first factor (50072). No factor was
-/// answered yet, so these are sign-in failures, not MFA denials.
+/// 50076), for registration (50079) or for proof of the first factor (50072). No second
+/// factor was attempted yet, so these are sign-in failures, not MFA denials.
 const MFA_INTERRUPTS: [i64; 4] = [50_072, 50_074, 50_076, 50_079];
 
 /// Normalizes a sign-in record of any of the four sign-in logs.
@@ -237,7 +237,7 @@ fn mfa_method(canonical: &Canonical<'_>, steps: &[Step<'_>]) -> Option<MfaMethod
 
 /// Returns true when a failed sign-in failed at the second factor: error 500121, or a
 /// failed multi-factor step or status text saying the user declined, denied or did not
-/// answer the request. MFA-required interrupts are never MFA failures.
+/// respond to the request. MFA-required interrupts are never MFA failures.
 fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]) -> bool {
     match status.code {
         Some(MFA_FAILED) => return true,
@@ -247,14 +247,14 @@ fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]
     let failed_factor = steps.iter().any(|step| {
         step.succeeded == Some(false)
             && mfa_method_of(step.method).is_some()
-            && step.detail.is_some_and(says_mfa_refused)
+            && step.detail.is_some_and(reports_mfa_refusal)
     });
     let status_text = json::str_at(&canonical.resource, &["status", "additionalDetails"])
         .is_some_and(|details| details.trim_start().starts_with("MFA denied"));
     failed_factor || status_text
 }
 
-fn says_mfa_refused(text: &str) -> bool {
+fn reports_mfa_refusal(text: &str) -> bool {
     let text = text.to_ascii_lowercase();
     [
         "declined",
@@ -368,7 +368,7 @@ fn source(canonical: &Canonical<'_>) -> Source {
     source
 }
 
-/// The resource the token was requested for, such as Microsoft Graph.
+/// Returns the resource the token was requested for, such as Microsoft Graph.
 fn resource_target(canonical: &Canonical<'_>) -> Option<Target> {
     let id = text(canonical, "resourceId")?;
     let mut target = Target::new(TargetKind::Application, id.trim());
