@@ -289,7 +289,9 @@ pub(super) fn canonicalize(record: &Value) -> Result<Classified<'_>, NormalizeEr
 
     // A flattened Azure Monitor record (only `time` and `category`, say) or a Graph
     // resource, whose `category` is the audit category (`UserManagement`).
-    let known_category = category.filter(|name| category::lookup(name).is_some());
+    let known_category = category
+        .filter(|name| category::lookup(name).is_some())
+        .or_else(|| table.filter(|name| category::lookup(name).is_some()));
     let shape = if known_category.is_some() || object.contains_key("time") {
         Shape::AzureMonitor
     } else {
@@ -778,6 +780,19 @@ mod tests {
             "detectedDateTime": "2024-05-01T10:00:00Z",
         });
         assert_eq!(known(&risk).kind, LogKind::Risk(RiskSubject::User));
+    }
+
+    #[test]
+    fn table_name_counts_without_pascal_case_columns() {
+        let row = json!({
+            "Type": "AADServicePrincipalSignInLogs",
+            "createdDateTime": "2024-05-01T10:00:00Z",
+            "servicePrincipalId": "5c1a7d9e-0000-4000-8000-00000000cc02",
+        });
+        assert_eq!(
+            known(&row).kind,
+            LogKind::SignIn(SignInKind::ServicePrincipal)
+        );
     }
 
     #[test]
