@@ -371,7 +371,7 @@ fn network_prefix(address: IpAddr) -> IpNet {
 }
 
 /// Returns true for private and special-purpose address classes, whose uses reveal nothing
-/// about which client holds a credential.
+/// about which client has a credential.
 pub(crate) fn is_internal(class: IpClass) -> bool {
     matches!(class, IpClass::Private | IpClass::Reserved)
 }

@@ -29,10 +29,10 @@
 //! # Why it matters
 //! Session cookies and tokens stolen by infostealer malware or an adversary-in-the-middle
 //! proxy are replayed from the attacker's own machine. The replay skips the password and the
-//! MFA prompt, so the only trace is the same session appearing from a second client (ATT&CK
-//! T1550 Use Alternate Authentication Material: T1550.004 Web Session Cookie for sessions,
-//! T1550.001 Application Access Token for tokens and AWS temporary keys; T1078.004 Cloud
-//! Accounts).
+//! MFA prompt, so the only trace is the same session appearing from a second client. ATT&CK:
+//! T1550 Use Alternate Authentication Material, with T1550.004 Web Session Cookie for
+//! sessions and T1550.001 Application Access Token for tokens and AWS temporary keys, and
+//! T1078.004 Cloud Accounts.
 //!
 //! # Thresholds and their source
 //! - `idle_timeout_secs` = 43,200 (12 hours): an identifier unused for this long is forgotten,
@@ -316,7 +316,7 @@ impl SessionReplay {
     /// Returns the identifiers an event carries, without repeating a value that appears
     /// under two kinds (Okta records often carry one value as both session and root session).
     fn identifiers(event: &Event) -> Vec<IdentifierKey> {
-        let provider = event.actor.key.provider;
+        let provider = event.format.provider();
         let session_kind = if provider == Provider::Aws {
             IdentifierKind::TemporaryKey
         } else {

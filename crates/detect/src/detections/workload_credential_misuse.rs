@@ -29,10 +29,10 @@
 //!   and close to the 60 to 90 minutes of an Entra access token, so a copied credential is
 //!   usually used within that time of its holder's own activity.
 //! - Severity is High for every reason.
-//! - Confidence: 0.9 for an interactive sign-in (a workload has no person to sign in);
-//!   0.75 for a browser user agent (headless browsers on the workload are the known
-//!   exception); 0.7 for a shared address (a shared outbound address not declared as egress
-//!   is the known exception).
+//! - Confidence is 0.9 for an interactive sign-in, because a workload has no person to sign
+//!   in. It is 0.75 for a browser user agent, because headless browsers on the workload are a
+//!   known exception, and 0.7 for a shared address, because an outbound address shared by
+//!   people and workloads but not declared as egress is another.
 //! - One finding per workload identity, reason and address per window: a later finding for
 //!   the same triple comes only once its previous one is more than `window_secs` old.
 //! - At most [`MAX_IDENTITIES_PER_ADDRESS`] people and as many workloads are kept per address,
@@ -61,7 +61,7 @@ use std::net::IpAddr;
 use chrono::TimeDelta;
 use riposte_model::{
     Activity, Confidence, Event, Evidence, Finding, IdentityKey, IdentityKind, IdentityRef,
-    IpClass, Outcome, Provider, Severity, Timestamp,
+    IpClass, Outcome, Severity, SourceFormat, Timestamp,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -447,7 +447,7 @@ impl WorkloadCredentialMisuse {
 
 /// Returns why an event of a workload is interactive, if it is.
 fn interactive_reason(event: &Event) -> Option<Reason> {
-    let console_login = event.actor.key.provider == Provider::Aws
+    let console_login = event.format == SourceFormat::CloudTrail
         && event.activity == Activity::SignIn
         && event.operation.as_ref() == "ConsoleLogin";
     let marked_interactive = event.activity.is_authentication() && event.interactive == Some(true);
@@ -484,7 +484,7 @@ impl Detector for WorkloadCredentialMisuse {
 mod tests {
     use super::*;
     use crate::testing::{EventBuilder, run};
-    use riposte_model::{CredentialKind, Origin, SourceFormat};
+    use riposte_model::{CredentialKind, Origin};
 
     const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
                           (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
