@@ -11,6 +11,7 @@ pub mod session_replay;
 pub mod trust_policy_changed;
 pub mod workload_credential_misuse;
 
+mod client;
 mod state;
 
 use serde::Deserialize;
