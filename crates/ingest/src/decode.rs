@@ -182,7 +182,7 @@ impl Decoder {
         depth: usize,
         emit: &mut dyn FnMut(Decoded),
     ) {
-        let value = if depth <= MAX_WRAPPER_DEPTH {
+        let value = if depth < MAX_WRAPPER_DEPTH {
             match into_elements(value) {
                 Ok(elements) => {
                     for element in elements {
