@@ -783,7 +783,11 @@ mod tests {
         // Access key ids are public identifiers, so the evidence may name the key used; the
         // explanation and facts refer to the session by fingerprint only.
         assert!(!finding.explanation.contains(ASIA_KEY));
-        assert!(!serde_json::to_string(&finding.facts).unwrap().contains(ASIA_KEY));
+        assert!(
+            !serde_json::to_string(&finding.facts)
+                .unwrap()
+                .contains(ASIA_KEY)
+        );
     }
 
     #[test]
