@@ -210,6 +210,7 @@ pub enum CredentialKind {
     TemporaryKey,
     /// A browser or SSO session.
     Session,
+    #[serde(rename = "oauth_token")]
     OAuthToken,
     ApiToken,
     Certificate,
