@@ -1,0 +1,59 @@
+//! Cost of decoding one record: JSON parsing, format detection and normalization, for one
+//! record of each family taken from the fixtures.
+//!
+//! Run with `cargo bench -p riposte-ingest --bench decode`.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use riposte_ingest::framing::{Frame, FrameItem};
+use riposte_ingest::{Decoded, Decoder};
+
+/// Returns the first line of a JSON Lines fixture.
+fn first_record(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    text.lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_default()
+        .as_bytes()
+        .to_vec()
+}
+
+fn decode(c: &mut Criterion) {
+    let decoder = Decoder::default();
+    let file: Arc<Path> = Arc::from(Path::new("bench.jsonl"));
+    let records = [
+        ("cloudtrail", first_record("cloudtrail/cloudtrail-workload-sessions.jsonl")),
+        ("okta", first_record("okta/okta_mfa_push.jsonl")),
+        ("entra", first_record("entra/entra-graph-signins.jsonl")),
+    ];
+    let mut group = c.benchmark_group("decode_record");
+    group.throughput(Throughput::Elements(1));
+    for (family, bytes) in records {
+        group.bench_function(family, |bencher| {
+            bencher.iter(|| {
+                let frame = Frame {
+                    bytes: bytes.clone(),
+                    line: 1,
+                    index: 0,
+                };
+                let mut events = 0_usize;
+                decoder.decode_item(FrameItem::Record(frame), &file, &mut |decoded| {
+                    if matches!(decoded, Decoded::Event(_)) {
+                        events += 1;
+                    }
+                });
+                assert_eq!(events, 1, "the {family} bench record must decode to an event");
+                black_box(events)
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);
