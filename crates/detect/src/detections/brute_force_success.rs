@@ -70,7 +70,7 @@ const MAX_LISTED_SOURCES: usize = 20;
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub enabled: Enabled,
-    /// Failed sign-ins of one identity needed before a success fires.
+    /// Failed sign-ins of one identity needed before a success fires. 0 counts as 1.
     pub min_failures: usize,
     /// Window in which the failures and the success must fall, in seconds.
     pub window_secs: u64,

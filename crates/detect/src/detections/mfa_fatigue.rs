@@ -91,7 +91,8 @@ const MAX_LISTED_ADDRESSES: usize = 20;
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub enabled: Enabled,
-    /// Denied or timed-out pushes of one identity needed before an accepted push fires.
+    /// Denied or timed-out pushes of one identity needed before an accepted push fires. 0
+    /// counts as 1.
     pub min_rejected_pushes: usize,
     /// Window in which the rejections and the acceptance must fall, in seconds.
     pub window_secs: u64,

@@ -114,9 +114,11 @@ pub struct Settings {
     pub enabled: Enabled,
     /// Sliding window in which distinct identities are counted, in seconds.
     pub window_secs: u64,
-    /// Distinct identities one address must fail to sign in as within the window.
+    /// Distinct identities one address must fail to sign in as within the window. 0 counts
+    /// as 1.
     pub min_distinct_identities: usize,
     /// Distinct identities the addresses of one AS must fail to sign in as within the window.
+    /// 0 counts as 1.
     pub min_distinct_identities_per_asn: usize,
 }
 
