@@ -5,8 +5,8 @@
 //!
 //! The documentation ranges 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737),
 //! 2001:db8::/32 (RFC 3849) and 3fff::/20 (RFC 9637) are deliberately left out, so they
-//! classify as [`IpClass::Public`]. Example data and tests use them as stand-ins for public
-//! addresses, and a real log never contains them.
+//! classify as [`IpClass::Public`]. They are not routed on the internet, and example data and
+//! tests use them as stand-ins for public addresses.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -18,9 +18,9 @@ use crate::NetworkSettings;
 /// Classifies addresses by the declared VPN and corporate egress ranges, then by the built-in
 /// private and special-purpose ranges.
 ///
-/// Precedence, first match wins:
+/// The first match wins, in this order:
 /// 1. a declared VPN range gives [`IpClass::Vpn`]. VPN wins over corporate egress because a
-///    VPN exit is the more specific statement: a company often declares its whole egress
+///    VPN exit is the more specific statement, as a company often declares its whole egress
 ///    block and carves its VPN concentrators out of it;
 /// 2. a declared corporate egress range gives [`IpClass::CorporateEgress`];
 /// 3. a private range gives [`IpClass::Private`];
@@ -123,8 +123,8 @@ const SPECIAL_V4: [SpecialV4; 12] = [
     v4([198, 18, 0, 0], 15, IpClass::Reserved),
     // Multicast, RFC 5771.
     v4([224, 0, 0, 0], 4, IpClass::Reserved),
-    // Reserved for future use, RFC 1112 section 4; includes the limited broadcast address
-    // 255.255.255.255 of RFC 919 section 7.
+    // Reserved for future use, RFC 1112 section 4. It contains the limited broadcast address
+    // 255.255.255.255 (RFC 919 section 7).
     v4([240, 0, 0, 0], 4, IpClass::Reserved),
 ];
 
@@ -150,7 +150,8 @@ const fn v6(network: [u16; 8], prefix_len: u32, class: IpClass) -> SpecialV6 {
 
 /// IPv6 ranges that are never a public client address, most specific first because the first
 /// match wins. IPv4-mapped addresses (`::ffff:0:0/96`, RFC 4291 section 2.5.5.2) never reach
-/// this table: they are classified as IPv4. The documentation ranges are deliberately absent.
+/// this table, because they are classified as IPv4. The documentation ranges are deliberately
+/// absent.
 const SPECIAL_V6: [SpecialV6; 13] = [
     // Loopback, RFC 4291 section 2.5.3.
     v6([0, 0, 0, 0, 0, 0, 0, 1], 128, IpClass::Private),
@@ -174,7 +175,8 @@ const SPECIAL_V6: [SpecialV6; 13] = [
     v6([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7, IpClass::Private),
     // Link-Local Unicast, RFC 4291 section 2.5.6.
     v6([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, IpClass::Private),
-    // Deprecated site-local addresses, RFC 3879: private to a site like RFC 1918 space.
+    // Deprecated site-local addresses (RFC 3879), which are private to a site like RFC 1918
+    // space.
     v6([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, IpClass::Private),
     // Multicast, RFC 4291 section 2.7.
     v6([0xff00, 0, 0, 0, 0, 0, 0, 0], 8, IpClass::Reserved),

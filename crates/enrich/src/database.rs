@@ -12,19 +12,24 @@ use riposte_model::{Asn, Geo, GeoSource};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
+use crate::cache::RecordCache;
 use crate::{DatabaseKind, EnrichError};
 
 /// A City database (GeoLite2-City, GeoIP2-City, DB-IP City Lite or any database with their
-/// layout), read into memory.
+/// layout), read into memory, with a cache of up to 4,096 recently decoded records.
 #[derive(Debug)]
 pub struct GeoDatabase {
     reader: Reader<Vec<u8>>,
+    cache: RecordCache<Geo>,
 }
 
 impl GeoDatabase {
     /// Reads the database at `path` and checks that it is a City database.
     pub fn open(path: &Path) -> Result<Self, EnrichError> {
-        open_reader(path, DatabaseKind::City).map(|reader| Self { reader })
+        open_reader(path, DatabaseKind::City).map(|reader| Self {
+            reader,
+            cache: RecordCache::new(),
+        })
     }
 
     /// Returns the `database_type` of the file's metadata, such as `GeoLite2-City`.
@@ -37,27 +42,33 @@ impl GeoDatabase {
     pub fn lookup(&self, ip: IpAddr) -> Option<Geo> {
         let ip = ip.to_canonical();
         let result = self.reader.lookup(ip).ok()?;
-        match result.decode::<CityRecord<'_>>() {
-            Ok(record) => record?.into_geo(),
-            Err(error) => {
-                tracing::trace!(%ip, %error, "undecodable City database record");
-                None
-            }
-        }
+        let offset = result.offset()?;
+        self.cache
+            .get_or_decode(offset, || match result.decode::<CityRecord<'_>>() {
+                Ok(record) => record?.into_geo(),
+                Err(error) => {
+                    tracing::trace!(%ip, %error, "failed to decode City database record");
+                    None
+                }
+            })
     }
 }
 
 /// An ASN database (GeoLite2-ASN, DB-IP ASN Lite, GeoIP2-ISP or any database with their
-/// layout), read into memory.
+/// layout), read into memory, with a cache of up to 4,096 recently decoded records.
 #[derive(Debug)]
 pub struct AsnDatabase {
     reader: Reader<Vec<u8>>,
+    cache: RecordCache<Asn>,
 }
 
 impl AsnDatabase {
     /// Reads the database at `path` and checks that it is an ASN database.
     pub fn open(path: &Path) -> Result<Self, EnrichError> {
-        open_reader(path, DatabaseKind::Asn).map(|reader| Self { reader })
+        open_reader(path, DatabaseKind::Asn).map(|reader| Self {
+            reader,
+            cache: RecordCache::new(),
+        })
     }
 
     /// Returns the `database_type` of the file's metadata, such as `GeoLite2-ASN`.
@@ -70,19 +81,22 @@ impl AsnDatabase {
     pub fn lookup(&self, ip: IpAddr) -> Option<Asn> {
         let ip = ip.to_canonical();
         let result = self.reader.lookup(ip).ok()?;
-        match result.decode::<AsnRecord<'_>>() {
-            Ok(record) => {
-                let record = record?;
-                Some(Asn {
-                    number: record.autonomous_system_number?,
-                    organization: non_empty(record.autonomous_system_organization).map(Box::from),
-                })
-            }
-            Err(error) => {
-                tracing::trace!(%ip, %error, "undecodable ASN database record");
-                None
-            }
-        }
+        let offset = result.offset()?;
+        self.cache
+            .get_or_decode(offset, || match result.decode::<AsnRecord<'_>>() {
+                Ok(record) => {
+                    let record = record?;
+                    Some(Asn {
+                        number: record.autonomous_system_number?,
+                        organization: non_empty(record.autonomous_system_organization)
+                            .map(Box::from),
+                    })
+                }
+                Err(error) => {
+                    tracing::trace!(%ip, %error, "failed to decode ASN database record");
+                    None
+                }
+            })
     }
 }
 

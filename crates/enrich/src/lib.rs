@@ -2,18 +2,19 @@
 //! ([`Source`]) of each normalized [`Event`], turning it into an enriched event.
 //!
 //! [`Enricher::enrich`] changes only events whose origin is an IP address
-//! ([`Origin::Ip`]); AWS service names, `AWS Internal`, unparsed origins and events without an
-//! origin are left as they are. For an address it:
+//! ([`Origin::Ip`]). AWS service names, `AWS Internal`, unparsed origins and events without an
+//! origin are left as they are. For an address, the enricher:
 //! - keeps a location the record already states ([`GeoSource::Record`]) when it has valid
 //!   coordinates or a country, and otherwise looks the address up in the City database;
 //! - keeps an autonomous system the record states, and otherwise looks it up in the ASN
 //!   database;
-//! - sets the [`IpClass`] with an [`IpClassifier`]. A [`IpClass::Proxy`] flag set by the
+//! - sets the [`IpClass`] with an [`IpClassifier`]. An [`IpClass::Proxy`] flag set by the
 //!   normalizer stays unless a declared range or a private range applies.
 //!
-//! An address that a database does not contain, or whose record cannot be decoded, simply
-//! gets no location or autonomous system: only opening a database can fail.
+//! An address that a database does not contain, or whose record cannot be decoded, gets no
+//! location or autonomous system. Only opening a database can fail.
 
+mod cache;
 mod classify;
 mod database;
 mod error;
@@ -94,7 +95,7 @@ impl Enricher {
         }
 
         source.ip_class = match (source.ip_class, self.classifier.classify(ip)) {
-            // The provider's proxy flag says more than "public" or "reserved" does.
+            // The provider's proxy flag is more specific than the public or reserved class.
             (IpClass::Proxy, IpClass::Public | IpClass::Reserved) => IpClass::Proxy,
             (_, class) => class,
         };

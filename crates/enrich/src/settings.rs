@@ -17,11 +17,11 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct NetworkSettings {
     /// Ranges from which the organisation's offices reach the internet. An address in them
-    /// says the person is at an office, not where the office is.
+    /// places the person at an office, but its location is that of the egress point.
     #[serde(default)]
     pub corporate_egress: Vec<IpNet>,
-    /// Exit ranges of the organisation's VPN. An address in them says nothing about where the
-    /// person is.
+    /// Exit ranges of the organisation's VPN. The location of an address in them is that of
+    /// the VPN exit, not of the person.
     #[serde(default)]
     pub vpn: Vec<IpNet>,
 }

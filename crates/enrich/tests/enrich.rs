@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{TimeZone, Utc};
 use ipnet::IpNet;
 use miette::Diagnostic;
+use mmdb_writer::Value;
 use riposte_enrich::testing::{
     AsnEntry, CityEntry, write_asn_database, write_city_database, write_city_database_as,
 };
@@ -139,7 +140,7 @@ fn open_error(geoip: Option<&Path>, asn: Option<&Path>) -> EnrichError {
 }
 
 #[test]
-fn database_geo_fills_event_without_location() {
+fn database_geo_fills_missing_location() {
     let databases = Databases::new();
     let source = enriched(
         &databases.enricher(&NetworkSettings::default()),
@@ -158,7 +159,7 @@ fn database_geo_fills_event_without_location() {
 }
 
 #[test]
-fn subdivision_iso_code_stands_in_for_missing_name() {
+fn subdivision_code_replaces_missing_name() {
     let databases = Databases::new();
     let source = enriched(
         &databases.enricher(&NetworkSettings::default()),
@@ -200,7 +201,7 @@ fn record_geo_with_country_only_is_kept() {
 }
 
 #[test]
-fn record_geo_without_place_is_replaced_by_database() {
+fn placeless_record_geo_is_replaced() {
     let databases = Databases::new();
     let mut event = ip_event("203.0.113.7");
     event.source.geo = Some(record_geo(Some(" "), 0.0, 0.0));
@@ -211,7 +212,7 @@ fn record_geo_without_place_is_replaced_by_database() {
 }
 
 #[test]
-fn record_geo_without_place_stays_when_database_has_none() {
+fn placeless_record_geo_kept_on_miss() {
     let databases = Databases::new();
     let mut event = ip_event("192.0.2.1");
     let geo = record_geo(None, 0.0, 0.0);
@@ -221,7 +222,7 @@ fn record_geo_without_place_stays_when_database_has_none() {
 }
 
 #[test]
-fn address_missing_from_database_gets_no_geo_or_asn() {
+fn unknown_address_gets_no_data() {
     let databases = Databases::new();
     let source = enriched(
         &databases.enricher(&NetworkSettings::default()),
@@ -247,7 +248,7 @@ fn ipv6_address_gets_database_geo() {
 }
 
 #[test]
-fn ipv4_mapped_address_gets_ipv4_geo_and_class() {
+fn ipv4_mapped_address_uses_ipv4_data() {
     let databases = Databases::new();
     let enricher = databases.enricher(&networks(&[], &["203.0.113.0/24"]));
     let source = enriched(&enricher, ip_event("::ffff:203.0.113.7"));
@@ -258,7 +259,7 @@ fn ipv4_mapped_address_gets_ipv4_geo_and_class() {
 }
 
 #[test]
-fn private_address_is_looked_up_and_classed_private() {
+fn private_address_still_gets_geo() {
     let databases = Databases::new();
     let source = enriched(
         &databases.enricher(&NetworkSettings::default()),
@@ -413,7 +414,7 @@ fn non_ip_origins_are_untouched() {
 }
 
 #[test]
-fn lower_level_parts_build_the_same_enricher() {
+fn enricher_from_parts_enriches() {
     let databases = Databases::new();
     let geo = GeoDatabase::open(&databases.city()).unwrap();
     let asn = AsnDatabase::open(&databases.asn()).unwrap();
@@ -426,6 +427,25 @@ fn lower_level_parts_build_the_same_enricher() {
     let source = enriched(&enricher, ip_event("203.0.113.7"));
     assert_eq!(source.geo.unwrap().city.as_deref(), Some("Paris"));
     assert_eq!(source.asn.unwrap().number, 64_500);
+}
+
+#[test]
+fn repeated_lookups_return_same_data() {
+    let databases = Databases::new();
+    let database = GeoDatabase::open(&databases.city()).unwrap();
+    let first = database.lookup(ip("203.0.113.7")).unwrap();
+    let again = database.lookup(ip("203.0.113.7")).unwrap();
+    let neighbour = database.lookup(ip("203.0.113.99")).unwrap();
+    let other = database.lookup(ip("198.51.100.20")).unwrap();
+    assert_eq!(again, first);
+    assert_eq!(neighbour, first);
+    assert_eq!(other.country.as_deref(), Some("JP"));
+    assert_eq!(database.lookup(ip("203.0.113.8")), Some(first));
+
+    let asn = AsnDatabase::open(&databases.asn()).unwrap();
+    assert_eq!(asn.lookup(ip("203.0.113.7")).unwrap().number, 64_500);
+    assert_eq!(asn.lookup(ip("203.0.113.8")).unwrap().number, 64_500);
+    assert_eq!(asn.lookup(ip("2001:db8:1::7")).unwrap().number, 64_501);
 }
 
 #[test]
@@ -452,7 +472,7 @@ fn other_vendor_city_database_is_accepted() {
 }
 
 #[test]
-fn missing_file_error_names_option_and_path() {
+fn missing_file_error_message() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("missing.mmdb");
     let error = open_error(Some(&path), None);
@@ -475,7 +495,7 @@ fn missing_file_error_names_option_and_path() {
 }
 
 #[test]
-fn non_mmdb_file_error_names_path() {
+fn non_mmdb_file_error_message() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("GeoLite2-City.csv");
     std::fs::write(&path, "network,geoname_id\n203.0.113.0/24,2988507\n").unwrap();
@@ -552,7 +572,7 @@ fn network_settings_read_from_toml() {
 }
 
 #[test]
-fn network_settings_reject_unknown_keys_and_bad_ranges() {
+fn network_settings_reject_invalid_input() {
     let unknown = toml::from_str::<NetworkSettings>("vpns = [\"203.0.113.0/24\"]\n").unwrap_err();
     assert!(
         unknown
@@ -563,4 +583,122 @@ fn network_settings_reject_unknown_keys_and_bad_ranges() {
 
     let invalid = toml::from_str::<NetworkSettings>("vpn = [\"203.0.113.0/33\"]\n").unwrap_err();
     assert_eq!(invalid.message(), "invalid IP address syntax", "{invalid}");
+}
+
+/// Writes a `GeoLite2-City` or `GeoLite2-ASN` database with hand-made records, to test records
+/// that the `testing` writers cannot produce.
+fn write_raw_database(path: &Path, database_type: &str, records: Vec<(IpNet, Value)>) {
+    let mut writer = mmdb_writer::Writer::new(database_type);
+    for (network, value) in records {
+        writer.insert_value(network, value).unwrap();
+    }
+    std::fs::write(path, writer.to_bytes().unwrap()).unwrap();
+}
+
+#[test]
+fn written_databases_have_geolite2_metadata() {
+    let databases = Databases::new();
+    for (path, database_type) in [
+        (databases.city(), "GeoLite2-City"),
+        (databases.asn(), "GeoLite2-ASN"),
+    ] {
+        let reader = maxminddb::Reader::open_readfile(&path).unwrap();
+        let metadata = reader.metadata();
+        assert_eq!(metadata.database_type, database_type);
+        assert_eq!(metadata.ip_version, 6);
+        assert_eq!(metadata.record_size, 28);
+        assert_eq!(metadata.binary_format_major_version, 2);
+        assert_eq!(metadata.languages, ["en"]);
+        reader.verify().unwrap();
+    }
+}
+
+#[test]
+fn first_of_several_subdivisions_is_the_region() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("GeoLite2-City.mmdb");
+    let names = |name: &str| Value::map([("names", Value::map([("en", name)]))]);
+    let record = Value::map([
+        ("country", Value::map([("iso_code", "GB")])),
+        (
+            "subdivisions",
+            Value::array([names("England"), names("Greater London")]),
+        ),
+    ]);
+    write_raw_database(
+        &path,
+        "GeoLite2-City",
+        vec![(net("203.0.113.0/24"), record)],
+    );
+    let geo = GeoDatabase::open(&path)
+        .unwrap()
+        .lookup(ip("203.0.113.1"))
+        .unwrap();
+    assert_eq!(geo.region.as_deref(), Some("England"));
+    assert_eq!(geo.country.as_deref(), Some("GB"));
+    assert_eq!(geo.coordinates(), None);
+}
+
+#[test]
+fn record_without_place_gets_no_geo() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("GeoLite2-City.mmdb");
+    let record = Value::map([("continent", Value::map([("code", Value::from("EU"))]))]);
+    write_raw_database(
+        &path,
+        "GeoLite2-City",
+        vec![(net("203.0.113.0/24"), record)],
+    );
+    let database = GeoDatabase::open(&path).unwrap();
+    assert_eq!(database.lookup(ip("203.0.113.1")), None);
+}
+
+#[test]
+fn undecodable_records_are_skipped() {
+    let folder = tempfile::tempdir().unwrap();
+    let city_path = folder.path().join("GeoLite2-City.mmdb");
+    let city_record = Value::map([
+        ("country", Value::from("FR")),
+        ("location", Value::from("48.85,2.35")),
+    ]);
+    write_raw_database(
+        &city_path,
+        "GeoLite2-City",
+        vec![(net("203.0.113.0/24"), city_record)],
+    );
+    let asn_path = folder.path().join("GeoLite2-ASN.mmdb");
+    let asn_record = Value::map([("autonomous_system_number", Value::from("AS64500"))]);
+    write_raw_database(
+        &asn_path,
+        "GeoLite2-ASN",
+        vec![(net("203.0.113.0/24"), asn_record)],
+    );
+
+    let enricher = Enricher::new(
+        Some(&city_path),
+        Some(&asn_path),
+        &NetworkSettings::default(),
+    )
+    .unwrap();
+    let source = enriched(&enricher, ip_event("203.0.113.1"));
+    assert_eq!(source.geo, None);
+    assert_eq!(source.asn, None);
+    assert_eq!(source.ip_class, IpClass::Public);
+}
+
+#[test]
+fn ipv6_lookup_in_ipv4_database_misses() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("GeoLite2-City.mmdb");
+    let mut writer = mmdb_writer::Writer::builder("GeoLite2-City")
+        .ip_version(mmdb_writer::IpVersion::V4)
+        .build();
+    let record = Value::map([("country", Value::map([("iso_code", "FR")]))]);
+    writer.insert_value(net("203.0.113.0/24"), record).unwrap();
+    std::fs::write(&path, writer.to_bytes().unwrap()).unwrap();
+
+    let database = GeoDatabase::open(&path).unwrap();
+    assert_eq!(database.lookup(ip("2001:db8::1")), None);
+    let geo = database.lookup(ip("::ffff:203.0.113.1")).unwrap();
+    assert_eq!(geo.country.as_deref(), Some("FR"));
 }
