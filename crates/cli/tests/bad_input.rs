@@ -1,6 +1,13 @@
 //! Bad input never stops a hunt: each kind is reported with file, line and reason, kept in the
 //! rejects file, counted in the summary, and the exit status is 2.
 
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly on a broken setup"
+)]
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};

@@ -189,8 +189,8 @@ mod tests {
     use super::*;
     use riposte_detect::testing::EventBuilder;
 
-    fn event(id: &str, time: &str) -> Box<Event> {
-        Box::new(EventBuilder::new("alice", time).id(id).build())
+    fn event(id: &str, time: &str) -> Event {
+        EventBuilder::new("alice", time).id(id).build()
     }
 
     fn settings(lateness: u64, capacity: usize) -> OrderingSettings {
@@ -200,10 +200,12 @@ mod tests {
         }
     }
 
-    fn run(buffer: &mut ReorderBuffer, events: Vec<Box<Event>>) -> Vec<String> {
+    fn run(buffer: &mut ReorderBuffer, events: Vec<Event>) -> Vec<String> {
         let mut out = Vec::new();
         for event in events {
-            buffer.push(event, &mut |event| out.push(event.event_id.to_string()));
+            buffer.push(Box::new(event), &mut |event| {
+                out.push(event.event_id.to_string())
+            });
         }
         buffer.flush(&mut |event| out.push(event.event_id.to_string()));
         out

@@ -48,8 +48,8 @@ impl RejectWriter {
             "reason": reject.reason,
             "record": record,
         });
-        if lossy {
-            line["record_lossy"] = json!(true);
+        if let (true, Some(object)) = (lossy, line.as_object_mut()) {
+            object.insert("record_lossy".to_owned(), json!(true));
         }
         serde_json::to_writer(&mut self.writer, &line)
             .map_err(std::io::Error::from)

@@ -137,10 +137,8 @@ fn identity_actions(identity: &IdentityRef, findings: &[&Finding]) -> Vec<Planne
                 } else {
                     keys.join(", ")
                 },
-                format!(
-                    "Deactivate the access key used in the findings. A deactivated key can be \
-                     reactivated, unlike a deleted one."
-                ),
+                "Deactivate the access key used in the findings. A deactivated key can be \
+                 reactivated, unlike a deleted one.",
                 calls,
                 format!("IAM user {user} acted with a long-lived access key"),
             )]

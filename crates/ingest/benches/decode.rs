@@ -3,6 +3,11 @@
 //!
 //! Run with `cargo bench -p riposte-ingest --bench decode`.
 
+#![expect(
+    clippy::panic,
+    reason = "a missing fixture is a broken benchmark setup"
+)]
+
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +18,9 @@ use riposte_ingest::{Decoded, Decoder};
 
 /// Returns the first line of a JSON Lines fixture.
 fn first_record(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     text.lines()
@@ -27,7 +34,10 @@ fn decode(c: &mut Criterion) {
     let decoder = Decoder::default();
     let file: Arc<Path> = Arc::from(Path::new("bench.jsonl"));
     let records = [
-        ("cloudtrail", first_record("cloudtrail/cloudtrail-workload-sessions.jsonl")),
+        (
+            "cloudtrail",
+            first_record("cloudtrail/cloudtrail-workload-sessions.jsonl"),
+        ),
         ("okta", first_record("okta/okta_mfa_push.jsonl")),
         ("entra", first_record("entra/entra-graph-signins.jsonl")),
     ];
@@ -47,7 +57,10 @@ fn decode(c: &mut Criterion) {
                         events += 1;
                     }
                 });
-                assert_eq!(events, 1, "the {family} bench record must decode to an event");
+                assert_eq!(
+                    events, 1,
+                    "the {family} bench record must decode to an event"
+                );
                 black_box(events)
             });
         });

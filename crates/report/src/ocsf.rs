@@ -52,8 +52,8 @@ pub fn detection_finding(finding: &Finding, incident: Option<&str>) -> Value {
             "version": env!("CARGO_PKG_VERSION"),
         },
     });
-    if let Some(incident) = incident {
-        metadata["correlation_uid"] = json!(incident);
+    if let (Some(incident), Some(object)) = (incident, metadata.as_object_mut()) {
+        object.insert("correlation_uid".to_owned(), json!(incident));
     }
     let identity = &finding.identity;
     let mut user = json!({
@@ -61,8 +61,8 @@ pub fn detection_finding(finding: &Finding, incident: Option<&str>) -> Value {
         "name": identity.display_name(),
         "type": identity.kind.as_str(),
     });
-    if let Some(email) = &identity.email {
-        user["email_addr"] = json!(email);
+    if let (Some(email), Some(object)) = (&identity.email, user.as_object_mut()) {
+        object.insert("email_addr".to_owned(), json!(email));
     }
     json!({
         "activity_id": 1,

@@ -68,13 +68,9 @@ impl<K: Eq + Hash, V> ExpiringMap<K, V> {
         self.entries.remove(key).map(|(_, value)| value)
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Removes and returns every entry, for detections that report at the end of the input.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = (K, V)> + '_ {
-        self.entries.drain().map(|(key, (_, value))| (key, value))
     }
 
     /// Records that event time has reached `time`, sweeping expired entries when due.
