@@ -28,8 +28,8 @@
 //! application permissions. The `extra` setting adds entries in the same form, or replaces a
 //! built-in entry that has the same name. Severity is that of the entry:
 //! - Critical: full administrator equivalents, and grants that let the holder grant itself
-//!   anything (`IAMFullAccess`, Privileged Role Administrator, `RoleManagement.ReadWrite.Directory`,
-//!   Okta super and organization administrators);
+//!   anything (`IAMFullAccess`, Privileged Role Administrator,
+//!   `RoleManagement.ReadWrite.Directory`, Okta super and organization administrators);
 //! - High: other administrative roles and `PowerUserAccess`, which allows every action except
 //!   IAM and AWS Organizations management;
 //! - Medium: read-only administrator roles (Okta read-only and report administrators, Entra
@@ -268,7 +268,8 @@ impl PrivilegeGrant {
                 tracing::error!(
                     detection = ID,
                     %error,
-                    "invalid built-in list of privileged roles: privilege grants are checked against the `extra` setting only"
+                    "invalid built-in list of privileged roles: privilege grants are checked \
+                     against the `extra` setting only"
                 );
                 PrivilegedCatalog::default()
             }
@@ -588,8 +589,8 @@ fn sentence(event: &Event, grant: &Grant, grantee: &str) -> String {
                 )
             } else {
                 format!(
-                    "{actor} granted the Okta administrator role {name} to {grantee}; the role \
-                     is not in the list of standard administrator roles."
+                    "{actor} granted the Okta administrator role {name} to {grantee}. The role \
+                     is not one of Okta's standard administrator roles."
                 )
             }
         }
@@ -897,7 +898,11 @@ mod tests {
         let document = json!({
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::reports/*"},
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": "arn:aws:s3:::reports/*"
+                },
                 {"Effect": "Allow", "Action": ["ec2:Describe*", "*:*"], "Resource": ["*"]}
             ]
         });
@@ -926,8 +931,7 @@ mod tests {
     #[test]
     fn inline_document_as_json_text_is_parsed() {
         let document = Value::String(
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#
-                .to_owned(),
+            r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#.to_owned(),
         );
         let finding = single(&[put_user_policy(document)]);
         assert_eq!(finding.severity, Severity::Critical);
@@ -1144,11 +1148,10 @@ mod tests {
         )
         .build()]);
         assert_eq!(finding.severity, Severity::High);
-        assert!(
-            finding
-                .explanation
-                .starts_with("admin@example.com made user bob@example.com eligible for the directory role User Administrator")
-        );
+        assert!(finding.explanation.starts_with(
+            "admin@example.com made user bob@example.com eligible for the directory role \
+                     User Administrator"
+        ));
     }
 
     #[test]
