@@ -277,7 +277,7 @@ impl Detector for CredentialForOtherIdentity {
         facts.insert("operation".into(), json!(event.operation));
         facts.insert(
             "owner".into(),
-            json!({"id": target.id, "name": target.name}),
+            json!({"kind": target.kind, "id": target.id, "name": target.name}),
         );
         if let Some(key) = new_access_key(event) {
             facts.insert("access_key_id".into(), json!(key));

@@ -56,10 +56,20 @@
 //! customer managed policies that are not in the list (the event carries their ARN, not their
 //! document), and inline policies without a readable document.
 //!
+//! Entra Privileged Identity Management (PIM) writes several records per assignment. Reported:
+//! the `... completed` record under the administrator who assigned the role or made the
+//! identity eligible. Ignored: `... requested` records, which grant nothing yet; activations of
+//! an eligible role (`(PIM activation)`), which use a grant reported when it was made; and the
+//! `Add member to role` records of PIM's own service principal `MS-PIM` (application id
+//! `01fc33a7-78ba-4d2f-a4b7-768e336e890e`), which repeat an assignment or activation that PIM
+//! logged under the person who made it.
+//!
 //! # Known false positives
 //! Administrators granting roles as part of their work: on-boarding, break-glass accounts,
-//! infrastructure-as-code pipelines attaching policies to new roles. Expected grants are best
-//! suppressed by actor in the incident stage; this detection reports every listed grant.
+//! infrastructure-as-code pipelines attaching policies to new roles, and IAM Identity Center
+//! attaching a permission set's policies to its `AWSReservedSSO_*` roles. Expected grants are
+//! best suppressed by actor in the incident stage, because this detection reports every listed
+//! grant.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -85,6 +95,10 @@ static BUILTIN: LazyLock<Result<PrivilegedCatalog, String>> = LazyLock::new(|| {
         .map(|file| file.catalog)
         .map_err(|error| error.to_string())
 });
+
+/// The application id of `MS-PIM`, the service principal of Entra Privileged Identity
+/// Management.
+const PIM_APPLICATION_ID: &str = "01fc33a7-78ba-4d2f-a4b7-768e336e890e";
 
 /// Confidence for a grant of a listed entry or of an explicit wildcard.
 const LISTED_CONFIDENCE: f64 = 0.8;
@@ -520,7 +534,7 @@ fn grantee(event: &Event) -> Option<&Target> {
 }
 
 /// Returns the word a sentence uses for a kind of target.
-pub(crate) fn target_kind_word(kind: TargetKind) -> &'static str {
+fn target_kind_word(kind: TargetKind) -> &'static str {
     match kind {
         TargetKind::User => "user",
         TargetKind::Role => "role",
@@ -611,6 +625,22 @@ fn sentence(event: &Event, grant: &Grant, grantee: &str) -> String {
     }
 }
 
+/// Returns true for Entra PIM records that repeat or precede a grant reported elsewhere:
+/// requests, activations, and the records of PIM's own service principal.
+fn is_pim_echo(event: &Event) -> bool {
+    if event.format.provider() != Provider::Entra {
+        return false;
+    }
+    let operation = event.operation.to_ascii_lowercase();
+    let pim_actor = event.actor.key.id.eq_ignore_ascii_case(PIM_APPLICATION_ID)
+        || event
+            .actor
+            .name
+            .as_deref()
+            .is_some_and(|name| name.eq_ignore_ascii_case("MS-PIM"));
+    pim_actor || operation.contains("(pim activation)") || operation.contains(" requested")
+}
+
 fn privilege_kind_name(kind: PrivilegeKind) -> &'static str {
     match kind {
         PrivilegeKind::ManagedPolicy => "managed_policy",
@@ -628,6 +658,9 @@ impl Detector for PrivilegeGrant {
 
     fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
         if event.activity != Activity::PrivilegeGranted || event.outcome != Outcome::Success {
+            return;
+        }
+        if is_pim_echo(event) {
             return;
         }
         let provider = event.format.provider();
@@ -681,7 +714,7 @@ impl Detector for PrivilegeGrant {
             facts.insert(
                 "grantee".into(),
                 json!({
-                    "kind": target_kind_word(target.kind),
+                    "kind": target.kind,
                     "id": target.id,
                     "name": target.name,
                 }),
@@ -1172,6 +1205,42 @@ mod tests {
             .build();
         let finding = single(&[event]);
         assert_eq!(finding.facts["grantee"]["kind"], "user");
+    }
+
+    #[test]
+    fn pim_requests_and_echoes_are_quiet() {
+        let mut pim = IdentityRef::new(
+            Provider::Entra,
+            "6c5b4a39-2817-4f6e-9d5c-4b3a29180f7e",
+            IdentityKind::EntraServicePrincipal,
+        );
+        pim.name = Some("MS-PIM".into());
+        let events = [
+            entra_grant(
+                "Add member to role completed (PIM activation)",
+                "Global Administrator",
+            )
+            .build(),
+            entra_grant(
+                "Add eligible member to role in PIM requested (permanent)",
+                "Global Administrator",
+            )
+            .build(),
+            entra_grant("Add member to role", "Global Administrator")
+                .with(|event| event.actor = pim)
+                .build(),
+        ];
+        assert!(run(&mut detector(), &events).is_empty());
+    }
+
+    #[test]
+    fn pim_completed_assignment_fires() {
+        let finding = single(&[entra_grant(
+            "Add member to role in PIM completed (permanent)",
+            "Privileged Role Administrator",
+        )
+        .build()]);
+        assert_eq!(finding.severity, Severity::Critical);
     }
 
     #[test]
