@@ -100,6 +100,10 @@ static BUILTIN: LazyLock<Result<PrivilegedCatalog, String>> = LazyLock::new(|| {
 /// Management.
 const PIM_APPLICATION_ID: &str = "01fc33a7-78ba-4d2f-a4b7-768e336e890e";
 
+/// Maximum number of grants of one event described in a finding. The `privilege_count` fact
+/// counts them all.
+const MAX_LISTED_GRANTS: usize = 10;
+
 /// Confidence for a grant of a listed entry or of an explicit wildcard.
 const LISTED_CONFIDENCE: f64 = 0.8;
 /// Confidence for an inline policy that allows everything but a `NotAction` list.
@@ -319,7 +323,7 @@ impl PrivilegeGrant {
                 .into_iter()
                 .collect(),
             PrivilegeKind::DirectoryRole if provider == Provider::Okta => {
-                // Okta may write several roles in one value, separated by commas.
+                // A value may name several roles separated by commas. Each is judged alone.
                 privilege
                     .name
                     .split(',')
@@ -627,7 +631,7 @@ fn sentence(event: &Event, grant: &Grant, grantee: &str) -> String {
 
 /// Returns true for Entra PIM records that repeat or precede a grant reported elsewhere:
 /// requests, activations, and the records of PIM's own service principal.
-fn is_pim_echo(event: &Event) -> bool {
+fn is_redundant_pim_record(event: &Event) -> bool {
     if event.format.provider() != Provider::Entra {
         return false;
     }
@@ -660,19 +664,18 @@ impl Detector for PrivilegeGrant {
         if event.activity != Activity::PrivilegeGranted || event.outcome != Outcome::Success {
             return;
         }
-        if is_pim_echo(event) {
+        if is_redundant_pim_record(event) {
             return;
         }
         let provider = event.format.provider();
-        let grants: Vec<Grant> = event
+        let mut grants: Vec<Grant> = event
             .privileges
             .iter()
             .flat_map(|privilege| self.grants(provider, privilege))
             .collect();
-        let Some(top) = grants
-            .iter()
-            .max_by_key(|grant| (grant.severity, ordered(grant.confidence)))
-        else {
+        // The widest grants first, so that the cap on listed grants keeps the ones that matter.
+        grants.sort_by_key(|grant| std::cmp::Reverse((grant.severity, ordered(grant.confidence))));
+        let Some(top) = grants.first() else {
             return;
         };
 
@@ -681,11 +684,16 @@ impl Detector for PrivilegeGrant {
             || "an identity the record does not name".to_owned(),
             describe_target,
         );
-        let explanation = grants
+        let mut explanation = grants
             .iter()
+            .take(MAX_LISTED_GRANTS)
             .map(|grant| sentence(event, grant, &grantee_text))
             .collect::<Vec<_>>()
             .join(" ");
+        let more = grants.len().saturating_sub(MAX_LISTED_GRANTS);
+        if more > 0 {
+            explanation.push_str(&format!(" The event grants {more} more privileges."));
+        }
 
         let mut attack = vec!["T1098", "T1098.003"];
         if top.severity == Severity::Critical {
@@ -698,6 +706,7 @@ impl Detector for PrivilegeGrant {
             Value::Array(
                 grants
                     .iter()
+                    .take(MAX_LISTED_GRANTS)
                     .map(|grant| {
                         json!({
                             "kind": privilege_kind_name(grant.kind),
@@ -710,6 +719,7 @@ impl Detector for PrivilegeGrant {
                     .collect(),
             ),
         );
+        facts.insert("privilege_count".into(), json!(grants.len()));
         if let Some(target) = grantee {
             facts.insert(
                 "grantee".into(),
@@ -1136,6 +1146,26 @@ mod tests {
         let finding = single(&[okta_grant("Read Only Admin, Super Administrator").build()]);
         assert_eq!(finding.severity, Severity::Critical);
         assert_eq!(finding.facts["privileges"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            finding.facts["privileges"][0]["name"],
+            "Super Administrator"
+        );
+    }
+
+    #[test]
+    fn long_role_lists_are_capped() {
+        let roles = vec!["Custom Role"; 50].join(", ");
+        let finding = single(&[okta_grant(&roles).build()]);
+        assert_eq!(finding.facts["privilege_count"], 50);
+        assert_eq!(
+            finding.facts["privileges"].as_array().unwrap().len(),
+            MAX_LISTED_GRANTS
+        );
+        assert!(
+            finding
+                .explanation
+                .ends_with(" The event grants 40 more privileges.")
+        );
     }
 
     #[test]
@@ -1208,7 +1238,7 @@ mod tests {
     }
 
     #[test]
-    fn pim_requests_and_echoes_are_quiet() {
+    fn pim_requests_and_repeats_are_quiet() {
         let mut pim = IdentityRef::new(
             Provider::Entra,
             "6c5b4a39-2817-4f6e-9d5c-4b3a29180f7e",
