@@ -37,7 +37,7 @@
 //!
 //! # Inputs it ignores
 //! Failed and unknown-outcome events, self-service changes, and actions by AWS services and the
-//! providers' own system principals (Okta System expiring a password).
+//! providers' own system principals such as Okta System.
 //!
 //! # Known false positives
 //! - Help-desk password and factor resets.

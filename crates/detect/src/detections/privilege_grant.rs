@@ -67,9 +67,8 @@
 //! # Known false positives
 //! Administrators granting roles as part of their work: on-boarding, break-glass accounts,
 //! infrastructure-as-code pipelines attaching policies to new roles, and IAM Identity Center
-//! attaching a permission set's policies to its `AWSReservedSSO_*` roles. Expected grants are
-//! best suppressed by actor in the incident stage, because this detection reports every listed
-//! grant.
+//! attaching a permission set's policies to its `AWSReservedSSO_*` roles. The detection has no
+//! allow list of actors, so it reports expected grants too.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -632,6 +631,8 @@ fn sentence(event: &Event, grant: &Grant, grantee: &str) -> String {
 /// Returns true for Entra PIM records that repeat or precede a grant reported elsewhere:
 /// requests, activations, and the records of PIM's own service principal.
 fn is_redundant_pim_record(event: &Event) -> bool {
+    // NOTE: the PIM operation names and the `MS-PIM` records are not checked against a real
+    // log sample.
     if event.format.provider() != Provider::Entra {
         return false;
     }
