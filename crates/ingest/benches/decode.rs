@@ -12,6 +12,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use riposte_ingest::framing::{Frame, FrameItem};
 use riposte_ingest::{Decoded, Decoder};
@@ -66,6 +69,31 @@ fn decode(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // JSON parsing alone, the floor under decoding.
+    let mut group = c.benchmark_group("parse_json");
+    group.throughput(Throughput::Elements(1));
+    for (family, bytes) in &records_again() {
+        group.bench_function(*family, |bencher| {
+            bencher.iter(|| {
+                let value: serde_json::Value =
+                    serde_json::from_slice(black_box(bytes)).unwrap_or_default();
+                black_box(value)
+            });
+        });
+    }
+    group.finish();
+}
+
+fn records_again() -> [(&'static str, Vec<u8>); 3] {
+    [
+        (
+            "cloudtrail",
+            first_record("cloudtrail/cloudtrail-workload-sessions.jsonl"),
+        ),
+        ("okta", first_record("okta/okta_mfa_push.jsonl")),
+        ("entra", first_record("entra/entra-graph-signins.jsonl")),
+    ]
 }
 
 criterion_group!(benches, decode);
