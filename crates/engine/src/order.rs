@@ -1,10 +1,10 @@
 //! Puts events in event-time order and drops records seen twice.
 //!
 //! Events wait in a buffer until the latest event time seen has moved `max_lateness` past
-//! them, then leave in (time, provider, event id) order, so that ties break the same way
-//! whatever order the inputs were read in. The buffer never holds more than `max_buffered`
-//! events: past that, the oldest leaves early. An event older than one that already left is
-//! late: it is passed on at once and counted.
+//! them, then leave in order of time, provider and a fixed hash of the event id, so that ties
+//! break the same way whatever order the inputs were read in. The buffer never holds more than
+//! `max_buffered` events: past that, the oldest leaves early. An event older than one that
+//! already left is late: it is passed on at once and counted.
 //!
 //! A record seen twice has the same provider, event id and event time, so its copies meet in
 //! the buffer or shortly after, and only the first is kept. Ids are remembered for events in
@@ -40,17 +40,40 @@ impl Default for OrderingSettings {
 
 type DedupKey = (Provider, Box<str>);
 
-struct Entry(Box<Event>);
+/// A buffered event with its sort key. The id's hash orders events of the same time and
+/// provider cheaply; equal hashes fall back to the id itself, so the order stays total and
+/// independent of arrival.
+struct Entry {
+    time: Timestamp,
+    provider: Provider,
+    id_hash: u64,
+    event: Box<Event>,
+}
 
 impl Entry {
-    fn key(&self) -> (Timestamp, Provider, &str) {
-        (self.0.time, self.0.format.provider(), &self.0.event_id)
+    fn new(event: Box<Event>) -> Self {
+        Self {
+            time: event.time,
+            provider: event.format.provider(),
+            id_hash: stable_hash(&event.event_id),
+            event,
+        }
     }
+}
+
+/// FNV-1a: a fixed hash, so that the order is the same on every run and machine.
+fn stable_hash(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
+        self.cmp(other) == Ordering::Equal
     }
 }
 
@@ -64,7 +87,9 @@ impl PartialOrd for Entry {
 
 impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
+        (self.time, self.provider, self.id_hash)
+            .cmp(&(other.time, other.provider, other.id_hash))
+            .then_with(|| self.event.event_id.cmp(&other.event.event_id))
     }
 }
 
@@ -129,7 +154,7 @@ impl ReorderBuffer {
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
-        self.heap.push(Reverse(Entry(event)));
+        self.heap.push(Reverse(Entry::new(event)));
 
         while self.heap.len() > self.capacity {
             self.stats.forced += 1;
@@ -144,7 +169,7 @@ impl ReorderBuffer {
         while self
             .heap
             .peek()
-            .is_some_and(|Reverse(entry)| entry.0.time <= watermark)
+            .is_some_and(|Reverse(entry)| entry.time <= watermark)
         {
             self.release_one(release);
         }
@@ -158,7 +183,7 @@ impl ReorderBuffer {
     }
 
     fn release_one(&mut self, release: &mut dyn FnMut(Box<Event>)) {
-        let Some(Reverse(Entry(event))) = self.heap.pop() else {
+        let Some(Reverse(Entry { event, .. })) = self.heap.pop() else {
             return;
         };
         self.last_released = Some(event.time);
