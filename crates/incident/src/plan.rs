@@ -254,51 +254,191 @@ fn identity_actions(identity: &IdentityRef, findings: &[&Finding]) -> Vec<Planne
 
 /// Actions that undo what a finding shows the attacker did.
 fn finding_actions(finding: &Finding) -> Vec<PlannedAction> {
-    let fact = |key: &str| finding.facts.get(key).and_then(serde_json::Value::as_str);
     match finding.detection {
-        "credential_for_other_identity" if finding.identity.key.provider == Provider::Aws => {
-            let Some(target) = finding.related.first() else {
-                return Vec::new();
-            };
-            let user = arn_name(&target.key.id);
-            let key =
-                fact("access_key_id").unwrap_or("<the key created at the time of the finding>");
-            let operation = finding
-                .evidence
-                .first()
-                .map(|evidence| evidence.operation.as_ref())
-                .unwrap_or_default();
-            let (name, description, call) = if operation == "CreateAccessKey" {
-                (
-                    "deactivate_access_key",
-                    format!("Deactivate the access key created for IAM user {user}."),
-                    format!(
-                        "iam:UpdateAccessKey UserName={user} AccessKeyId={key} Status=Inactive"
-                    ),
-                )
-            } else {
-                (
-                    "delete_login_profile",
-                    format!("Remove the console password set for IAM user {user}."),
-                    format!("iam:DeleteLoginProfile UserName={user}"),
-                )
-            };
-            vec![action(
-                name,
-                Provider::Aws,
-                if operation == "CreateAccessKey" {
-                    key.to_owned()
-                } else {
-                    target.key.id.to_string()
-                },
-                description,
-                vec![call],
-                format!(
-                    "{} created a credential for {user}",
-                    finding.identity.display_name()
-                ),
-            )]
-        }
+        "credential_for_other_identity" => credential_actions(finding),
+        "privilege_grant" => privilege_actions(finding),
+        "trust_policy_changed" => trust_actions(finding),
         _ => Vec::new(),
     }
+}
+
+fn fact<'a>(finding: &'a Finding, key: &str) -> Option<&'a str> {
+    finding.facts.get(key).and_then(serde_json::Value::as_str)
+}
+
+fn credential_actions(finding: &Finding) -> Vec<PlannedAction> {
+    let Some(target) = finding.related.first() else {
+        return Vec::new();
+    };
+    let actor = finding.identity.display_name();
+    let operation = fact(finding, "operation").unwrap_or_default();
+    match finding.identity.key.provider {
+        Provider::Aws => {
+            let user = arn_name(&target.key.id);
+            if operation == "CreateAccessKey" {
+                let key = fact(finding, "access_key_id")
+                    .unwrap_or("<the key created at the time of the finding>");
+                vec![action(
+                    "deactivate_access_key",
+                    Provider::Aws,
+                    key.to_owned(),
+                    format!("Deactivate the access key created for IAM user {user}."),
+                    vec![format!(
+                        "iam:UpdateAccessKey UserName={user} AccessKeyId={key} Status=Inactive"
+                    )],
+                    format!("{actor} created an access key for {user}"),
+                )]
+            } else {
+                vec![action(
+                    "delete_login_profile",
+                    Provider::Aws,
+                    target.key.id.to_string(),
+                    format!("Remove the console password set for IAM user {user}."),
+                    vec![format!("iam:DeleteLoginProfile UserName={user}")],
+                    format!("{actor} set a console password for {user}"),
+                )]
+            }
+        }
+        Provider::Entra => {
+            let id = &target.key.id;
+            let name = target.display_name();
+            vec![action(
+                "remove_added_credential",
+                Provider::Entra,
+                id.to_string(),
+                format!("Remove the secret or certificate added to {name}."),
+                vec![format!(
+                    "POST https://graph.microsoft.com/v1.0/servicePrincipals/{id}/removePassword {{\"keyId\": \"<key id from the audit record>\"}} (for an application object: POST https://graph.microsoft.com/v1.0/applications/{id}/removePassword)"
+                )],
+                format!("{actor} added a credential to {name}"),
+            )]
+        }
+        Provider::Okta => {
+            let id = &target.key.id;
+            let name = target.display_name();
+            vec![action(
+                "clear_user_sessions",
+                Provider::Okta,
+                id.to_string(),
+                format!(
+                    "End the sessions of {name}, whose password or factors were reset by {actor}, \
+                     and have them confirm the reset was expected."
+                ),
+                vec![format!(
+                    "DELETE /api/v1/users/{id}/sessions?oauthTokens=true"
+                )],
+                format!("{actor} reset a credential of {name}"),
+            )]
+        }
+    }
+}
+
+fn privilege_actions(finding: &Finding) -> Vec<PlannedAction> {
+    let grantee = finding.facts.get("grantee");
+    let grantee_id = grantee
+        .and_then(|grantee| grantee.get("id"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("<grantee>");
+    let grantee_name = grantee
+        .and_then(|grantee| grantee.get("name"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_else(|| arn_name(grantee_id));
+    let privileges: Vec<&str> = finding
+        .facts
+        .get("privileges")
+        .and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|privilege| privilege.get("name").and_then(serde_json::Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let operation = fact(finding, "operation").unwrap_or_default();
+    let actor = finding.identity.display_name();
+    let calls: Vec<String> = match finding.identity.key.provider {
+        Provider::Aws => privileges
+            .iter()
+            .map(|privilege| match operation {
+                "AttachUserPolicy" => {
+                    format!("iam:DetachUserPolicy UserName={grantee_name} PolicyArn={privilege}")
+                }
+                "AttachRolePolicy" => {
+                    format!("iam:DetachRolePolicy RoleName={grantee_name} PolicyArn={privilege}")
+                }
+                "AttachGroupPolicy" => {
+                    format!("iam:DetachGroupPolicy GroupName={grantee_name} PolicyArn={privilege}")
+                }
+                "PutUserPolicy" => {
+                    format!("iam:DeleteUserPolicy UserName={grantee_name} PolicyName={privilege}")
+                }
+                "PutRolePolicy" => {
+                    format!("iam:DeleteRolePolicy RoleName={grantee_name} PolicyName={privilege}")
+                }
+                "PutGroupPolicy" => {
+                    format!("iam:DeleteGroupPolicy GroupName={grantee_name} PolicyName={privilege}")
+                }
+                other => format!("undo {other} of {privilege} on {grantee_name}"),
+            })
+            .collect(),
+        Provider::Okta => {
+            let path = if operation.starts_with("group.") {
+                "groups"
+            } else {
+                "users"
+            };
+            vec![
+                format!("GET /api/v1/{path}/{grantee_id}/roles"),
+                format!(
+                    "DELETE /api/v1/{path}/{grantee_id}/roles/<id of the {} assignment>",
+                    privileges.join(", ")
+                ),
+            ]
+        }
+        Provider::Entra => vec![
+            format!(
+                "GET https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{grantee_id}'"
+            ),
+            format!(
+                "DELETE https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments/<id of the {} assignment>",
+                privileges.join(", ")
+            ),
+        ],
+    };
+    if calls.is_empty() {
+        return Vec::new();
+    }
+    vec![action(
+        "revoke_granted_privilege",
+        finding.identity.key.provider,
+        grantee_id.to_owned(),
+        format!("Remove {} from {grantee_name}.", privileges.join(", ")),
+        calls,
+        format!(
+            "{actor} granted {} to {grantee_name}",
+            privileges.join(", ")
+        ),
+    )]
+}
+
+fn trust_actions(finding: &Finding) -> Vec<PlannedAction> {
+    let role = fact(finding, "role").unwrap_or("<role>");
+    let role_name = arn_name(role);
+    let target = fact(finding, "role_id").unwrap_or(role);
+    vec![action(
+        "restrict_trust_policy",
+        Provider::Aws,
+        target.to_owned(),
+        format!(
+            "Set the trust policy of role {role_name} back to principals of the account only. \
+             IAM keeps no history of trust policies: take the previous one from infrastructure \
+             code or from the CloudTrail record that last set it."
+        ),
+        vec![format!(
+            "iam:UpdateAssumeRolePolicy RoleName={role_name} PolicyDocument=<the previous trust policy>"
+        )],
+        format!(
+            "{} changed who may assume role {role_name}",
+            finding.identity.display_name()
+        ),
+    )]
 }

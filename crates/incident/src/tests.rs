@@ -233,3 +233,63 @@ fn access_key_plan_names_the_key_used() {
         ["iam:UpdateAccessKey UserName=ci-deploy AccessKeyId=AKIAEXAMPLEKEY000001 Status=Inactive"]
     );
 }
+
+#[test]
+fn privilege_grant_plan_detaches_the_policy() {
+    let mut grant = finding(
+        "privilege_grant",
+        Severity::Critical,
+        aws_alice("2024-05-01T09:20:00Z"),
+    );
+    grant.facts = serde_json::json!({
+        "operation": "AttachUserPolicy",
+        "privileges": [{"kind": "managed_policy", "name": "arn:aws:iam::aws:policy/AdministratorAccess"}],
+        "grantee": {"kind": "user", "id": "arn:aws:iam::111111111111:user/ci-deploy", "name": "ci-deploy"},
+    })
+    .as_object()
+    .cloned()
+    .unwrap();
+    let incidents = correlate(vec![grant], &IncidentSettings::default());
+    let revoke = incidents[0]
+        .plan
+        .actions
+        .iter()
+        .find(|action| action.action == "revoke_granted_privilege")
+        .expect("a revoke action");
+    assert_eq!(
+        revoke.api_calls,
+        [
+            "iam:DetachUserPolicy UserName=ci-deploy PolicyArn=arn:aws:iam::aws:policy/AdministratorAccess"
+        ]
+    );
+}
+
+#[test]
+fn key_created_for_another_user_is_deactivated() {
+    let mut created = finding(
+        "credential_for_other_identity",
+        Severity::High,
+        aws_alice("2024-05-01T09:20:00Z"),
+    );
+    created.facts = serde_json::json!({"operation": "CreateAccessKey", "access_key_id": "AKIAEXAMPLENEWKEY001"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    created.related = vec![riposte_model::IdentityRef::new(
+        Provider::Aws,
+        "arn:aws:iam::111111111111:user/ci-deploy",
+        IdentityKind::IamUserAccessKey,
+    )];
+    let incidents = correlate(vec![created], &IncidentSettings::default());
+    let actions: Vec<&str> = incidents[0]
+        .plan
+        .actions
+        .iter()
+        .map(|action| action.action)
+        .collect();
+    assert_eq!(actions, ["revoke_role_sessions", "deactivate_access_key"]);
+    assert_eq!(
+        incidents[0].plan.actions[1].api_calls,
+        ["iam:UpdateAccessKey UserName=ci-deploy AccessKeyId=AKIAEXAMPLENEWKEY001 Status=Inactive"]
+    );
+}
