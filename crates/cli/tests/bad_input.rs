@@ -23,7 +23,7 @@ fn riposte(args: &[&str], cwd: &Path) -> Output {
         .expect("riposte runs")
 }
 
-/// The summary line of a `--format jsonl` run.
+/// Returns the summary line of a `--format jsonl` run.
 fn summary(output: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout.lines().last().unwrap_or_else(|| {

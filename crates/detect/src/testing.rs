@@ -30,7 +30,7 @@ pub struct EventBuilder {
 }
 
 impl EventBuilder {
-    /// A successful Okta sign-in of `user` at `time`.
+    /// Starts a successful Okta sign-in of `user` at `time`.
     pub fn new(user: &str, time: &str) -> Self {
         let mut actor = IdentityRef::new(Provider::Okta, user, IdentityKind::Human);
         actor.name = Some(user.into());

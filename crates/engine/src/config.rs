@@ -20,9 +20,9 @@ pub struct Config {
     pub networks: NetworkSettings,
     /// Per-detection switches and thresholds.
     pub detections: DetectionSettings,
-    /// How findings group into incidents.
+    /// Grouping of findings into incidents.
     pub incidents: IncidentSettings,
-    /// How far events may arrive out of order.
+    /// Tolerance for events that arrive out of order.
     pub ordering: OrderingSettings,
 }
 

@@ -17,8 +17,8 @@ use crate::order::ReorderBuffer;
 use crate::rejects::{RejectWriter, RejectsError};
 use crate::summary::Summary;
 
-/// Files open at once at most during the merge. Each holds two 64 KiB buffers and, for gzip,
-/// a 32 KiB window.
+/// Maximum number of files open at once during the merge. Each uses two 64 KiB buffers and,
+/// for gzip, a 32 KiB window.
 const MAX_OPEN_INPUTS: usize = 64;
 
 /// How many rejects are kept as messages for the report; the rejects file has all of them.
@@ -150,7 +150,7 @@ impl Run<'_> {
         tracing::debug!(file = %reject.location, reason = %reject.reason, "record rejected");
         if let Some(writer) = &mut self.rejects {
             if let Err(error) = writer.write(&reject) {
-                // Stop writing after the first failure; the report says so.
+                // Writing stops after the first failure, and the report names it.
                 self.rejects = None;
                 self.rejects_error = Some(error);
             }

@@ -22,15 +22,15 @@ use riposte_model::{Event, Timestamp};
 /// How many records are read at most to find a file's first event time.
 const PEEK_RECORDS: usize = 1000;
 
-/// What the merge hands on.
+/// The receiver of the merged stream.
 pub(crate) trait Sink {
-    /// An input was opened for the real pass.
+    /// Records that an input was opened for the real pass.
     fn input_opened(&mut self, name: &Arc<Path>);
-    /// The next event in merge order.
+    /// Receives the next event in merge order.
     fn event(&mut self, event: Box<Event>);
-    /// A record that is not an event: unsupported or rejected.
+    /// Receives a record that is not an event: unsupported or rejected.
     fn other(&mut self, decoded: Decoded);
-    /// An input that could not be opened.
+    /// Records an input that could not be opened.
     fn input_failed(&mut self, error: SourceError);
 }
 

@@ -25,7 +25,7 @@ pub struct OrderingSettings {
     /// files covering about 5 minutes each (AWS CloudTrail documentation), so 15 minutes covers
     /// a delayed file.
     pub max_lateness_secs: u64,
-    /// How many events the buffer holds at most, which bounds its memory.
+    /// Maximum number of buffered events, which bounds the buffer's memory.
     pub max_buffered_events: usize,
 }
 
@@ -41,7 +41,7 @@ impl Default for OrderingSettings {
 type DedupKey = (Provider, Box<str>);
 
 /// A buffered event with its sort key. The id's hash orders events of the same time and
-/// provider cheaply; equal hashes fall back to the id itself, so the order stays total and
+/// provider cheaply. Equal hashes fall back to the id itself, so the order stays total and
 /// independent of arrival.
 struct Entry {
     time: Timestamp,

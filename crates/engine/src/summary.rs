@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-/// What a hunt read, rejected, and found.
+/// The counts of a hunt: what it read, rejected and found.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Inputs opened and read.
@@ -31,7 +31,7 @@ pub struct Summary {
     pub elapsed_secs: f64,
     /// Records read per second of wall-clock time: the throughput of the whole pipeline.
     pub events_per_second: f64,
-    /// Why each unreadable input could not be read.
+    /// The reason each unreadable input could not be read.
     pub errors: Vec<String>,
 }
 

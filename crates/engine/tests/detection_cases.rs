@@ -1,6 +1,6 @@
 //! Detection cases in the providers' own formats.
 //!
-//! Each folder under `tests/detections/` is named after a detection id and holds log files
+//! Each folder under `tests/detections/` is named after a detection id and contains log files
 //! named `fires-*` or `quiet-*`. Every file is hunted on its own through the whole pipeline
 //! (decode, normalize, enrich, order, detect): a `fires-` file must produce at least one
 //! finding of that detection, a `quiet-` file none. Adding a file adds a case.

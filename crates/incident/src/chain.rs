@@ -6,7 +6,7 @@ use riposte_model::{Finding, Severity};
 /// The stage of an attack a detection points at, in the order an intrusion goes through them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
-    /// Someone else holds the identity: stolen password, session, token or key.
+    /// Someone else has the identity: a stolen password, session, token or key.
     InitialAccess,
     /// The identity gained privileges.
     PrivilegeEscalation,

@@ -64,8 +64,8 @@ pub fn correlate(mut findings: Vec<Finding>, settings: &IncidentSettings) -> Vec
     incidents
 }
 
-/// The key under which findings correlate: the person's e-mail address when the log states
-/// it, else the identity key.
+/// Returns the key under which findings correlate: the person's e-mail address when the log
+/// states it, else the identity key.
 pub fn correlation_key(identity: &IdentityRef) -> String {
     match &identity.email {
         Some(email) => format!("person:{}", email.to_lowercase()),
@@ -113,7 +113,7 @@ fn build_incident(findings: Vec<Finding>) -> Option<Incident> {
     Some(incident)
 }
 
-/// The identities the findings are about, in order of first appearance.
+/// Returns the identities the findings are about, in order of first appearance.
 fn distinct_identities(findings: &[Finding]) -> Vec<IdentityRef> {
     let mut identities: Vec<IdentityRef> = Vec::new();
     for finding in findings {

@@ -38,7 +38,7 @@ pub fn plan_for(incident: &Incident) -> Plan {
     }
 }
 
-/// The access keys used in the findings' evidence.
+/// Returns the long-lived access keys used in the findings' evidence, sorted and unique.
 fn keys_used(findings: &[&Finding]) -> Vec<String> {
     let mut keys: Vec<String> = findings
         .iter()

@@ -113,7 +113,7 @@ impl EventClass {
     }
 }
 
-/// What happened, reduced to the activities detections reason about.
+/// The kind of thing that happened, reduced to the activities detections reason about.
 ///
 /// The provider's own name for the operation stays in [`Event::operation`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -339,7 +339,7 @@ impl RiskDetection {
     }
 }
 
-/// Where a record was read: the file (or `-` for standard input) and its line.
+/// The place a record was read: the file (or `-` for standard input) and its line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecordLocation {
     pub file: Arc<Path>,

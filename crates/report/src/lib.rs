@@ -1,6 +1,6 @@
 //! Renders hunt results as a terminal report, JSON Lines or OCSF Detection Findings.
 //!
-//! The JSON shapes written here are riposte's output contract; they are built from explicit
+//! The JSON shapes written here are riposte's output contract. They are built from explicit
 //! record types rather than by serializing internal types, so that internal changes do not
 //! change the output by accident.
 
