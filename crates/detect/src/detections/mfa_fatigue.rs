@@ -66,9 +66,7 @@ use riposte_model::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::brute_force_success::{
-    TimeOrdered, format_time, names_an_account, window_from_secs, window_start,
-};
+use super::window::{TimeOrdered, format_time, names_an_account, window_from_secs, window_start};
 use crate::detections::ExpiringMap;
 use crate::{Detector, Enabled, format_duration};
 

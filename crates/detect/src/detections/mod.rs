@@ -13,6 +13,7 @@ pub mod workload_credential_misuse;
 
 mod client;
 mod state;
+mod window;
 
 use serde::Deserialize;
 

@@ -88,9 +88,7 @@ use riposte_model::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::brute_force_success::{
-    format_time, is_password_failure, window_from_secs, window_start,
-};
+use super::window::{format_time, is_password_failure, window_from_secs, window_start};
 use crate::detections::ExpiringMap;
 use crate::{Detector, Enabled, format_duration};
 
