@@ -263,3 +263,119 @@ fn missing_geoip_database_is_a_usage_error() {
     assert!(stderr.starts_with("riposte: "), "{stderr}");
     assert!(stderr.contains("missing.mmdb"), "{stderr}");
 }
+
+#[test]
+fn missing_required_field_names_the_field() {
+    let folder = tempfile::tempdir().unwrap();
+    let record = r#"{"eventVersion":"1.09","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"0f0e0d0c-0000-4000-8000-000000000001","userIdentity":{"type":"Root","arn":"arn:aws:iam::111111111111:root","accountId":"111111111111"}}"#;
+    std::fs::write(
+        folder.path().join("cloudtrail.jsonl"),
+        format!("{record}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "cloudtrail.jsonl",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(
+        rejected[0]["reason"],
+        "cloudtrail: missing required field `eventTime`"
+    );
+    assert_eq!(rejected[0]["record"], record);
+}
+
+#[test]
+fn impossible_timestamp_names_field_and_value() {
+    let folder = tempfile::tempdir().unwrap();
+    let record = OKTA_SIGN_IN.replace("2024-05-06T09:00:00.000Z", "2024-13-01T09:00:00.000Z");
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n{record}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "okta.jsonl",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let summary = summary(&output);
+    assert_eq!(summary["records"], 2);
+    assert_eq!(summary["rejected"], 1);
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(rejected[0]["line"], 2);
+    assert_eq!(
+        rejected[0]["reason"],
+        "okta: invalid timestamp `2024-13-01T09:00:00.000Z` in `published`: the date does not \
+         exist (month or day out of range)"
+    );
+}
+
+#[test]
+fn standard_input_is_read_with_a_forced_format() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["hunt", "--format", "jsonl", "--format", "okta", "-"])
+        .current_dir(folder.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("riposte starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(format!("{OKTA_SIGN_IN}\n{OKTA_SIGN_IN}\n").as_bytes())
+        .expect("stdin accepts the records");
+    let output = child.wait_with_output().expect("riposte finishes");
+    assert_eq!(output.status.code(), Some(0));
+    let summary = summary(&output);
+    assert_eq!(summary["records"], 2);
+    assert_eq!(summary["duplicates"], 1);
+    assert_eq!(summary["by_format"]["okta"], 2);
+}
+
+#[test]
+fn forced_format_rejects_records_of_another_format() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--input-format",
+            "cloudtrail",
+            "--rejects",
+            "rejects.jsonl",
+            "okta.jsonl",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(
+        rejected[0]["reason"],
+        "cloudtrail: missing required field `eventTime`"
+    );
+}
