@@ -1,10 +1,6 @@
 //! The machine outputs: JSON Lines records and OCSF Detection Findings.
 
-#![expect(
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test helpers fail loudly on a broken setup"
-)]
+#![expect(clippy::expect_used, reason = "test helpers fail loudly on a broken setup")]
 
 use std::path::PathBuf;
 use std::process::Command;
