@@ -1,6 +1,9 @@
 //! The machine outputs: JSON Lines records and OCSF Detection Findings.
 
-#![expect(clippy::expect_used, reason = "test helpers fail loudly on a broken setup")]
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers fail loudly on a broken setup"
+)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -164,4 +167,57 @@ fn text_report_lists_the_incident_and_summary() {
     );
     assert!(text.contains("\nSummary\n"), "{text}");
     assert!(text.contains("    okta "), "{text}");
+}
+
+/// Returns the JSON Lines output of a hunt over `paths`, without the wall-clock fields.
+fn hunt_paths(paths: &[PathBuf]) -> Vec<Value> {
+    let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args(["hunt", "--format", "jsonl"])
+        .args(paths)
+        .output()
+        .expect("riposte runs");
+    String::from_utf8(output.stdout)
+        .expect("output is UTF-8")
+        .lines()
+        .map(|line| {
+            let mut value: Value = serde_json::from_str(line).expect("every line is JSON");
+            if let Some(object) = value.as_object_mut() {
+                object.remove("elapsed_secs");
+                object.remove("events_per_second");
+            }
+            value
+        })
+        .collect()
+}
+
+#[test]
+fn file_order_does_not_change_the_result() {
+    let cases = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/detections");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&cases)
+        .expect("cases folder")
+        .flatten()
+        .flat_map(|folder| {
+            std::fs::read_dir(folder.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("fires-"))
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    let forward = hunt_paths(&files);
+    files.reverse();
+    let backward = hunt_paths(&files);
+    let third = files.len() / 3;
+    files.rotate_left(third);
+    let rotated = hunt_paths(&files);
+    assert!(forward.len() > 3);
+    assert_eq!(forward, backward);
+    assert_eq!(forward, rotated);
 }
