@@ -253,18 +253,18 @@ struct Timeline {
     entra: Vec<EntraRecord>,
 }
 
-/// Midnight UTC of `day` days after the first day.
+/// Returns midnight UTC `day` days after the first day.
 fn midnight(day: u32) -> DateTime<Utc> {
     let date = first_day() + TimeDelta::days(i64::from(day));
     date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-/// `hour:minute:second` UTC on `day`.
+/// Returns `hour:minute:second` UTC on `day`.
 fn at(day: u32, hour: i64, minute: i64, second: i64) -> DateTime<Utc> {
     midnight(day) + TimeDelta::hours(hour) + TimeDelta::minutes(minute) + TimeDelta::seconds(second)
 }
 
-/// `hour:minute` local time at `place` on `day`, in UTC.
+/// Returns `hour:minute` local time at `place` on `day`, in UTC.
 fn local(day: u32, place: &world::Place, hour: i64, minute: i64) -> DateTime<Utc> {
     at(day, hour, minute, 0) - TimeDelta::minutes(i64::from(place.utc_offset_minutes))
 }
@@ -279,7 +279,7 @@ impl Timeline {
         }
     }
 
-    /// `time` moved forward by a random duration in `seconds`, to the millisecond.
+    /// Moves `time` forward by a random duration in `seconds`, to the millisecond.
     fn after(&mut self, time: DateTime<Utc>, seconds: std::ops::Range<i64>) -> DateTime<Utc> {
         let millis = self
             .rng
@@ -287,7 +287,7 @@ impl Timeline {
         time + TimeDelta::milliseconds(millis)
     }
 
-    /// `time` with random milliseconds, as Okta timestamps have.
+    /// Adds random milliseconds to `time`, as Okta timestamps have.
     fn with_millis(&mut self, time: DateTime<Utc>) -> DateTime<Utc> {
         time + TimeDelta::milliseconds(self.rng.random_range(0..1000))
     }
