@@ -683,7 +683,7 @@ impl<'a> Generator<'a> {
             .copied()
             .unwrap_or(&entra::OFFICE_HOME);
         let interactive = roll < 30;
-        Some(entra::user_sign_in(
+        let mut record = entra::user_sign_in(
             &mut self.rng,
             time,
             person,
@@ -691,7 +691,12 @@ impl<'a> Generator<'a> {
             app,
             &session,
             interactive,
-        ))
+        );
+        // As in Okta, only people with their own address mistype passwords.
+        if interactive && matches!(client.ip, IpAddr::V6(_)) && self.rng.random_bool(0.02) {
+            entra::reject_password(&mut record);
+        }
+        Some(record)
     }
 
     /// Builds the records of attack number `number`, which starts at `start`.

@@ -23,6 +23,8 @@ pub struct EntraRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_type: Option<&'static str>,
     pub result_signature: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_description: Option<&'static str>,
     pub duration_ms: u32,
     pub caller_ip_address: String,
     pub correlation_id: String,
@@ -443,6 +445,7 @@ pub fn user_sign_in(
         tenant_id: TENANT_ID,
         result_type: Some("0"),
         result_signature: "SUCCESS",
+        result_description: None,
         duration_ms: 0,
         caller_ip_address: ip,
         correlation_id,
@@ -451,6 +454,28 @@ pub fn user_sign_in(
         location: Some(client.place.country_code),
         properties: Properties::SignIn(Box::new(properties)),
         created,
+    }
+}
+
+/// Turns an interactive sign-in into one rejected for a wrong password (error 50126): the
+/// password step fails, so no MFA step follows and no token is issued.
+pub fn reject_password(record: &mut EntraRecord) {
+    const REASON: &str = "Error validating credentials due to invalid username or password.";
+    record.result_type = Some("50126");
+    record.result_signature = "FAILURE";
+    record.result_description = Some(REASON);
+    if let Properties::SignIn(sign_in) = &mut record.properties {
+        sign_in.status = Status {
+            error_code: 50126,
+            failure_reason: Some(REASON),
+            additional_details: Some("The user didn't enter the right credentials."),
+        };
+        sign_in.authentication_details.truncate(1);
+        if let Some(step) = sign_in.authentication_details.first_mut() {
+            step.succeeded = false;
+            step.authentication_step_result_detail = "Invalid username or password";
+        }
+        sign_in.authentication_requirement = Some("singleFactorAuthentication");
     }
 }
 
@@ -535,6 +560,7 @@ pub fn service_principal_sign_in(
         tenant_id: TENANT_ID,
         result_type: Some("0"),
         result_signature: "SUCCESS",
+        result_description: None,
         duration_ms: 0,
         caller_ip_address: ip,
         correlation_id,
@@ -602,6 +628,7 @@ fn audit(
         tenant_id: TENANT_ID,
         result_type: None,
         result_signature: "None",
+        result_description: None,
         duration_ms: 0,
         caller_ip_address: ip,
         correlation_id,

@@ -177,3 +177,24 @@ fn attacks_reuse_a_session_from_another_country() {
     );
     assert_eq!(created_for_other, 1);
 }
+
+#[test]
+fn entra_includes_rejected_passwords() {
+    let rejected: Vec<&Value> = shared()
+        .records
+        .iter()
+        .filter(|(format, _)| *format == Format::Entra)
+        .map(|(_, record)| record)
+        .filter(|record| record["resultType"] == "50126")
+        .collect();
+    assert!(!rejected.is_empty());
+    for record in rejected {
+        assert_eq!(record["category"], "SignInLogs");
+        assert_eq!(record["properties"]["status"]["errorCode"], 50126);
+        assert!(record["properties"]["status"]["failureReason"].is_string());
+        assert_eq!(
+            record["properties"]["authenticationDetails"][0]["succeeded"],
+            false
+        );
+    }
+}
