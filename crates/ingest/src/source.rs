@@ -52,8 +52,15 @@ impl SourceError {
     }
 }
 
+/// Extensions of documentation and image files, which a folder walk skips: log folders often
+/// carry a README next to the logs.
+const SKIPPED_EXTENSIONS: [&str; 9] = [
+    "md", "markdown", "rst", "html", "pdf", "png", "jpg", "jpeg", "svg",
+];
+
 /// Expands paths into inputs: `-` is standard input, a folder is walked recursively in name
-/// order, skipping hidden entries (names starting with `.`), and a file is read as given.
+/// order, skipping hidden entries (names starting with `.`) and documentation files (see
+/// [`SKIPPED_EXTENSIONS`]), and a file is read as given, whatever its name.
 /// Paths that cannot be read are returned as errors next to the inputs that can.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<SourceError>) {
     let mut inputs = Vec::new();
@@ -83,7 +90,7 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<SourceError>) {
         .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
     for entry in walker {
         match entry {
-            Ok(entry) if entry.file_type().is_file() => {
+            Ok(entry) if entry.file_type().is_file() && !is_documentation(entry.path()) => {
                 inputs.push(Input::File(entry.into_path()));
             }
             Ok(_) => {}
@@ -95,6 +102,16 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<SourceError>) {
             }),
         }
     }
+}
+
+fn is_documentation(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            SKIPPED_EXTENSIONS
+                .iter()
+                .any(|skipped| skipped.eq_ignore_ascii_case(extension))
+        })
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -141,13 +158,14 @@ mod tests {
     use std::io::Write;
 
     #[test]
-    fn folders_are_walked_in_name_order_without_hidden_files() {
+    fn folder_walk_skips_hidden_and_documentation() {
         let folder = tempfile::tempdir().unwrap();
         std::fs::create_dir(folder.path().join("sub")).unwrap();
         std::fs::write(folder.path().join("b.json"), "{}").unwrap();
         std::fs::write(folder.path().join("a.json"), "{}").unwrap();
         std::fs::write(folder.path().join("sub/c.json"), "{}").unwrap();
         std::fs::write(folder.path().join(".hidden"), "{}").unwrap();
+        std::fs::write(folder.path().join("README.md"), "# logs").unwrap();
         let (inputs, errors) = expand(&[folder.path().to_path_buf()]);
         assert!(errors.is_empty());
         let names: Vec<String> = inputs
