@@ -221,3 +221,55 @@ fn file_order_does_not_change_the_result() {
     assert_eq!(forward, backward);
     assert_eq!(forward, rotated);
 }
+
+#[test]
+fn examples_show_the_stolen_session_incident() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let lines = hunt_paths(&[examples]);
+    let summary = lines.last().expect("a summary");
+    assert_eq!(summary["rejected"], 0, "{summary}");
+    assert_eq!(summary["unsupported"], 0, "{summary}");
+    assert_eq!(summary["records"], 594, "{summary}");
+
+    let incidents: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["type"] == "incident")
+        .collect();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let incident = incidents[0];
+    assert_eq!(incident["identity_email"], "alice@example.com");
+    assert_eq!(incident["severity"], "critical");
+    let detections: Vec<&str> = incident["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|finding| finding["detection"].as_str())
+        .collect();
+    assert_eq!(
+        detections,
+        [
+            "session_replay",
+            "impossible_travel",
+            "credential_for_other_identity"
+        ]
+    );
+    let linked = incident["linked_identities"].to_string();
+    assert!(
+        linked.contains("assumed-role/Engineering/alice@example.com"),
+        "{linked}"
+    );
+    let actions: Vec<&str> = incident["plan"]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|action| action["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "clear_user_sessions",
+            "revoke_role_sessions",
+            "deactivate_access_key"
+        ]
+    );
+}
