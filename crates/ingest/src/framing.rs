@@ -1,16 +1,16 @@
 //! Splits an input stream into raw records without loading the whole input.
 //!
-//! Two modes, chosen from the first lines of the input:
-//! - line mode, when the first or second non-empty line is a complete JSON value (JSON Lines,
-//!   and single-line files such as CloudTrail's `{"Records":[...]}` objects as delivered to
-//!   S3): every line is one frame, and a malformed line is rejected on its own;
-//! - value mode otherwise (pretty-printed objects, multi-line arrays and `Records` wrappers):
-//!   the input is scanned as a sequence of JSON values, and the elements of a top-level array
-//!   or of a top-level `{"Records": [...]}` / `{"records": [...]}` object are streamed one by
-//!   one, so that memory is bounded by the largest record, not by the file.
+//! Two modes, chosen from the start of the input:
+//! - value mode when the input opens with a top-level array or a `{"Records": [...]}` /
+//!   `{"records": [...]}` object, whatever its line layout (CloudTrail's S3 files are one
+//!   line). The elements are streamed one by one, so that memory is bounded by the largest
+//!   record, not by the file. Value mode is also used when neither of the first two non-empty
+//!   lines is a complete JSON object (pretty-printed objects).
+//! - line mode otherwise (JSON Lines): every line is one frame, and a malformed line is
+//!   rejected on its own.
 //!
-//! Frames are not parsed here; the decoder parses them and expands arrays and wrappers found
-//! inside a line.
+//! Frames are not parsed here. The decoder parses them and expands an array or a wrapper
+//! found inside a line.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
