@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use riposte_engine::{Config, HuntOptions, Progress};
 use riposte_ingest::FormatFamily;
-use riposte_report::{TextOptions, write_jsonl, write_ocsf, write_text};
+use riposte_report::{Escaped, TextOptions, write_jsonl, write_ocsf, write_text};
 
 /// Exit status when any record was rejected or any input could not be read.
 const EXIT_INCOMPLETE: u8 = 2;
@@ -124,8 +124,8 @@ impl HuntArgs {
                 FormatChoice::Input(family) => {
                     if input.is_some_and(|known| known != *family) {
                         bail!(
-                            "--format and --input-format name two input log formats; give one of \
-                             cloudtrail, okta, entra"
+                            "two input log formats were given (--format or --input-format); give \
+                             one of cloudtrail, okta, entra"
                         );
                     }
                     input = Some(*family);
@@ -192,10 +192,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     if output != OutputFormat::Text {
         // Machine formats keep standard output clean; people still need to know.
         for error in &report.summary.errors {
-            eprintln!("riposte: {error}");
+            eprintln!("riposte: {}", Escaped(error));
         }
         for sample in &report.reject_samples {
-            eprintln!("riposte: rejected {sample}");
+            eprintln!("riposte: rejected {}", Escaped(sample));
         }
         let unshown = report
             .summary

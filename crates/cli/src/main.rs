@@ -57,7 +57,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("riposte: {error:#}");
+            eprintln!(
+                "riposte: {}",
+                riposte_report::Escaped(&error_message(&error))
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -73,6 +76,23 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+/// Joins the error and its causes with `: `, leaving out a cause whose text the message already
+/// contains (most of riposte's errors quote their cause).
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

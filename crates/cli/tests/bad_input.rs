@@ -379,3 +379,25 @@ fn forced_format_rejects_records_of_another_format() {
         "cloudtrail: missing required field `eventTime`"
     );
 }
+
+#[test]
+fn rejects_file_that_is_an_input_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n"),
+    )
+    .unwrap();
+    let output = riposte(
+        &["hunt", "--rejects", "okta.jsonl", "okta.jsonl"],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("okta.jsonl` is also an input; write rejects to a path outside the inputs"),
+        "{stderr}"
+    );
+    let kept = std::fs::read_to_string(folder.path().join("okta.jsonl")).unwrap();
+    assert_eq!(kept, format!("{OKTA_SIGN_IN}\n"));
+}

@@ -36,25 +36,96 @@ pub enum ConfigError {
     },
     #[error("invalid configuration file `{path}`: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("invalid configuration file `{path}`: {}", problems.join("; "))]
+    OutOfRange {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
 }
+
+/// Largest configuration file read. Real files are a few KiB; the limit keeps a mistaken path
+/// such as `/dev/zero` from filling memory.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Longest event-time window of the incident and ordering settings: one year.
+const MAX_WINDOW_SECS: u64 = riposte_detect::detections::MAX_WINDOW_SECS;
+
+/// Largest reorder buffer accepted, in events.
+const MAX_BUFFERED_EVENTS: usize = 10_000_000;
 
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = read_small_file(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse {
+        let config = Self::parse(&text).map_err(|message| ConfigError::Parse {
             path: path.to_path_buf(),
             message,
-        })
+        })?;
+        let problems = config.validate();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::OutOfRange {
+                path: path.to_path_buf(),
+                problems,
+            })
+        }
+    }
+
+    /// Returns one message per setting out of range.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = self.detections.validate();
+        let window = self.incidents.window_secs;
+        if window == 0 || window > MAX_WINDOW_SECS {
+            problems.push(format!(
+                "`incidents.window_secs` is {window}: expected between 1 and {MAX_WINDOW_SECS} seconds"
+            ));
+        }
+        let lateness = self.ordering.max_lateness_secs;
+        if lateness > MAX_WINDOW_SECS {
+            problems.push(format!(
+                "`ordering.max_lateness_secs` is {lateness}: expected at most {MAX_WINDOW_SECS} seconds"
+            ));
+        }
+        let buffered = self.ordering.max_buffered_events;
+        if buffered == 0 || buffered > MAX_BUFFERED_EVENTS {
+            problems.push(format!(
+                "`ordering.max_buffered_events` is {buffered}: expected between 1 and {MAX_BUFFERED_EVENTS}"
+            ));
+        }
+        problems
     }
 
     /// Parses configuration text; the error is the parser's message with line and column.
     pub fn parse(text: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|error| error.to_string().trim_end().to_owned())
     }
+}
+
+/// Reads a regular file of at most [`MAX_CONFIG_BYTES`] as UTF-8 text.
+fn read_small_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_CONFIG_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -88,6 +159,38 @@ mod tests {
             Config::parse("[detections.impossible_travel]\nmax_speed = 10\n").unwrap_err();
         assert!(message.contains("line 2"), "{message}");
         assert!(message.contains("unknown field `max_speed`"), "{message}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_listed() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("riposte.toml");
+        std::fs::write(
+            &path,
+            "[incidents]\nwindow_secs = 9223372036854776\n[detections.mfa_fatigue]\nmin_rejected_pushes = 0\n",
+        )
+        .unwrap();
+        let message = Config::load(&path).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            format!(
+                "invalid configuration file `{}`: `detections.mfa_fatigue.min_rejected_pushes` is 0: \
+                 expected between 1 and 1000000; `incidents.window_secs` is 9223372036854776: \
+                 expected between 1 and 31622400 seconds",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn special_files_are_not_read() {
+        let error = Config::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "cannot read configuration file `/dev/zero`: not a regular file"
+        );
     }
 
     #[test]

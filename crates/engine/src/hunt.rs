@@ -44,6 +44,11 @@ pub enum HuntError {
     Enrich(#[from] EnrichError),
     #[error(transparent)]
     Rejects(#[from] RejectsError),
+    #[error(
+        "the rejects file `{}` is also an input; write rejects to a path outside the inputs",
+        .0.display()
+    )]
+    RejectsIsInput(PathBuf),
 }
 
 /// How far a hunt has got, for a progress display.
@@ -76,14 +81,28 @@ pub fn hunt(
         options.asn.as_deref(),
         &options.config.networks,
     )?;
+    let (mut inputs, expand_errors) = source::expand(&options.paths);
+    if let Some(rejects_path) = &options.rejects {
+        // An existing file that is also an input would be truncated before it is read.
+        if let Ok(rejects_path) = std::fs::canonicalize(rejects_path) {
+            let clash = inputs.iter().any(|input| match input {
+                source::Input::File(path) => {
+                    std::fs::canonicalize(path).is_ok_and(|path| path == rejects_path)
+                }
+                source::Input::Stdin => false,
+            });
+            if clash {
+                return Err(HuntError::RejectsIsInput(rejects_path));
+            }
+        }
+    }
     let rejects = options
         .rejects
         .as_deref()
         .map(RejectWriter::create)
         .transpose()?;
-    let (mut inputs, expand_errors) = source::expand(&options.paths);
     if let Some(rejects_path) = &options.rejects {
-        // The rejects file may sit inside a folder being hunted; never read it back.
+        // A new rejects file inside a hunted folder is not read back.
         let rejects_path =
             std::fs::canonicalize(rejects_path).unwrap_or_else(|_| rejects_path.clone());
         inputs.retain(|input| match input {
@@ -236,7 +255,10 @@ impl Sink for Run<'_> {
     }
 
     fn other(&mut self, decoded: Decoded) {
-        self.count_record();
+        // A failed read is an input error, not a record.
+        if !matches!(&decoded, Decoded::Rejected(reject) if reject.read_error) {
+            self.count_record();
+        }
         match decoded {
             Decoded::Event(event) => {
                 // The merge hands events to `event`; this arm only keeps the match complete.

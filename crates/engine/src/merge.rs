@@ -93,13 +93,20 @@ fn first_event_time(input: &Input, decoder: &Decoder) -> Result<Option<Timestamp
     Ok(first)
 }
 
+fn is_regular_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file())
+}
+
 /// Reads `inputs` in merged event-time order into `sink`, with at most `max_open` files open
-/// at once. Standard input is read from the start, since it cannot be read twice.
+/// at once. Standard input and other inputs that are not regular files are read from the start,
+/// since they cannot be read twice.
 pub(crate) fn merge(inputs: &[Input], decoder: &Decoder, max_open: usize, sink: &mut dyn Sink) {
     let mut waiting: Vec<(Option<Timestamp>, usize, &Input)> = Vec::new();
     for (position, input) in inputs.iter().enumerate() {
         let first = match input {
+            // Standard input, named pipes and process substitutions can be read only once.
             Input::Stdin => None,
+            Input::File(path) if !is_regular_file(path) => None,
             Input::File(_) => match first_event_time(input, decoder) {
                 Ok(first) => first,
                 Err(error) => {
@@ -244,6 +251,28 @@ mod tests {
         );
         assert_eq!(sink.events, ["e1", "l1"]);
         assert_eq!(sink.opened, ["z-early.jsonl", "a-late.jsonl"]);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn named_pipe_is_read_once_and_completely() {
+        let folder = tempfile::tempdir().unwrap();
+        let pipe = folder.path().join("pipe");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let writer_path = pipe.clone();
+        let writer = std::thread::spawn(move || {
+            let records = okta("p1", "2024-01-01T00:00:00Z") + &okta("p2", "2024-01-01T00:01:00Z");
+            std::fs::write(writer_path, records).unwrap();
+        });
+        let mut sink = Collect::default();
+        merge(&[Input::File(pipe)], &Decoder::default(), 8, &mut sink);
+        writer.join().unwrap();
+        assert_eq!(sink.events, ["p1", "p2"]);
+        assert_eq!(sink.other, 0);
     }
 
     #[test]

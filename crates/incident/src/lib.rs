@@ -39,25 +39,33 @@ impl Default for IncidentSettings {
 /// on the findings, not on their order.
 pub fn correlate(mut findings: Vec<Finding>, settings: &IncidentSettings) -> Vec<Incident> {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let window = TimeDelta::seconds(i64::try_from(settings.window_secs).unwrap_or(i64::MAX));
+    // Saturates instead of overflowing: a window of years is as good as an unbounded one.
+    let window = i64::try_from(settings.window_secs)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .unwrap_or(TimeDelta::MAX);
 
-    // Open groups per correlation key; a closed group is moved to `done`.
-    let mut open: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    // Open groups per correlation key, with the latest time of each; a closed group moves to
+    // `done`.
+    let mut open: BTreeMap<String, (Timestamp, Vec<Finding>)> = BTreeMap::new();
     let mut done: Vec<Vec<Finding>> = Vec::new();
     for finding in findings {
         let key = correlation_key(&finding.identity);
-        let joins = open.get(&key).is_some_and(|group| {
-            let latest = group.iter().map(|f| f.last_seen).max();
-            latest.is_some_and(|latest| finding.first_seen - latest <= window)
-        });
+        let joins = open
+            .get(&key)
+            .is_some_and(|(latest, _)| finding.first_seen.signed_duration_since(*latest) <= window);
         if !joins {
-            if let Some(closed) = open.remove(&key) {
+            if let Some((_, closed)) = open.remove(&key) {
                 done.push(closed);
             }
         }
-        open.entry(key).or_default().push(finding);
+        let (latest, group) = open
+            .entry(key)
+            .or_insert_with(|| (finding.last_seen, Vec::new()));
+        *latest = (*latest).max(finding.last_seen);
+        group.push(finding);
     }
-    done.extend(open.into_values());
+    done.extend(open.into_values().map(|(_, group)| group));
 
     let mut incidents: Vec<Incident> = done.into_iter().filter_map(build_incident).collect();
     incidents.sort_by(|a, b| (a.first_seen, &a.id).cmp(&(b.first_seen, &b.id)));
@@ -147,3 +155,16 @@ fn incident_id(key: &str, first_seen: Timestamp) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn huge_window_does_not_overflow() {
+        let settings = IncidentSettings {
+            window_secs: u64::MAX,
+        };
+        assert!(correlate(Vec::new(), &settings).is_empty());
+    }
+}

@@ -12,4 +12,4 @@ mod text;
 pub use jsonl::write_jsonl;
 pub use ocsf::{detection_finding, write_ocsf};
 pub use records::{FindingRecord, IncidentRecord, finding_id};
-pub use text::{TextOptions, write_text};
+pub use text::{Escaped, TextOptions, write_text};

@@ -1,9 +1,30 @@
 //! The terminal report: incidents first, then the summary.
 
+use std::fmt;
 use std::io::{self, Write};
 
 use riposte_engine::Summary;
 use riposte_model::{Finding, Incident, Severity};
+
+/// Text from the logs shown on a terminal, with control characters escaped.
+///
+/// Log values are attacker-controlled: a role name holding an escape sequence could retitle
+/// the terminal or clear it, and a newline could forge report lines. Every character for which
+/// `char::is_control` is true prints as a Rust escape (`\u{1b}`, `\n`).
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for character in self.0.chars() {
+            if character.is_control() {
+                write!(f, "{}", character.escape_default())?;
+            } else {
+                write!(f, "{character}")?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// How many evidence events are listed per finding; the rest are counted.
 const EVIDENCE_SHOWN: usize = 5;
@@ -71,11 +92,21 @@ fn write_incident(
         "{}  {}  {}",
         incident.id,
         severity_label(incident.severity, options),
-        identity.display_name()
+        Escaped(identity.display_name())
     )?;
-    writeln!(out, "  identity   {} ({})", identity.key, identity.kind)?;
+    writeln!(
+        out,
+        "  identity   {} ({})",
+        Escaped(&identity.key.to_string()),
+        identity.kind
+    )?;
     for linked in &incident.linked_identities {
-        writeln!(out, "  linked     {} ({})", linked.key, linked.kind)?;
+        writeln!(
+            out,
+            "  linked     {} ({})",
+            Escaped(&linked.key.to_string()),
+            linked.kind
+        )?;
     }
     writeln!(
         out,
@@ -84,7 +115,7 @@ fn write_incident(
         time(&incident.last_seen)
     )?;
     for escalation in &incident.escalations {
-        writeln!(out, "  escalation {escalation}")?;
+        writeln!(out, "  escalation {}", Escaped(escalation))?;
     }
 
     writeln!(out, "  findings")?;
@@ -106,13 +137,13 @@ fn write_incident(
             number + 1,
             action.action,
             action.provider,
-            action.target
+            Escaped(&action.target)
         )?;
-        writeln!(out, "       {}", action.description)?;
+        writeln!(out, "       {}", Escaped(&action.description))?;
         for call in &action.api_calls {
-            writeln!(out, "       $ {call}")?;
+            writeln!(out, "       $ {}", Escaped(call))?;
         }
-        writeln!(out, "       why: {}", action.reason)?;
+        writeln!(out, "       why: {}", Escaped(&action.reason))?;
     }
     Ok(())
 }
@@ -127,7 +158,7 @@ fn write_finding(out: &mut dyn Write, finding: &Finding, options: TextOptions) -
         finding.confidence.value(),
         finding.attack.join(", ")
     )?;
-    writeln!(out, "      {}", finding.explanation)?;
+    writeln!(out, "      {}", Escaped(&finding.explanation))?;
     for evidence in finding.evidence.iter().take(EVIDENCE_SHOWN) {
         let place = evidence
             .location
@@ -136,8 +167,11 @@ fn write_finding(out: &mut dyn Write, finding: &Finding, options: TextOptions) -
             .unwrap_or_default();
         writeln!(
             out,
-            "      evidence {} {} {}{place}",
-            evidence.format, evidence.operation, evidence.event_id
+            "      evidence {} {} {}{}",
+            evidence.format,
+            Escaped(&evidence.operation),
+            Escaped(&evidence.event_id),
+            Escaped(&place)
         )?;
     }
     if finding.evidence.len() > EVIDENCE_SHOWN {
@@ -168,7 +202,7 @@ fn write_summary(
     writeln!(out, "  rejected       {}", summary.rejected)?;
     writeln!(out, "  unsupported    {}", summary.unsupported)?;
     for (category, count) in &summary.unsupported_by_category {
-        writeln!(out, "    {category:<22} {count}")?;
+        writeln!(out, "    {:<22} {count}", Escaped(category).to_string())?;
     }
     writeln!(out, "  duplicates     {}", summary.duplicates)?;
     if summary.late_events > 0 {
@@ -185,12 +219,12 @@ fn write_summary(
         summary.elapsed_secs, summary.events_per_second
     )?;
     for error in &summary.errors {
-        writeln!(out, "  error: {error}")?;
+        writeln!(out, "  error: {}", Escaped(error))?;
     }
     if !reject_samples.is_empty() {
         writeln!(out, "Rejected records")?;
         for sample in reject_samples {
-            writeln!(out, "  {sample}")?;
+            writeln!(out, "  {}", Escaped(sample))?;
         }
         if summary.rejected > reject_samples.len() as u64 {
             writeln!(
@@ -201,4 +235,25 @@ fn write_summary(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_hides_control_characters() {
+        let forged = "Admin\u{1b}]0;pwned\u{7}\nINC-000000000000  LOW";
+        let shown = Escaped(forged).to_string();
+        assert_eq!(shown, "Admin\\u{1b}]0;pwned\\u{7}\\nINC-000000000000  LOW");
+        assert!(!shown.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn escaped_keeps_other_text() {
+        assert_eq!(
+            Escaped("São Paulo, Brasil").to_string(),
+            "São Paulo, Brasil"
+        );
+    }
 }

@@ -98,3 +98,111 @@ pub(crate) fn build(settings: &DetectionSettings) -> Vec<Box<dyn Detector>> {
     }
     detectors
 }
+
+/// Longest window any detection accepts: one year. Longer windows would keep state for
+/// longer than any log retention and overflow time arithmetic near the end of the calendar.
+pub const MAX_WINDOW_SECS: u64 = 366 * 24 * 3600;
+
+/// Largest count threshold accepted.
+const MAX_COUNT: usize = 1_000_000;
+
+impl DetectionSettings {
+    /// Returns one message per setting out of range, naming it by its path in the
+    /// configuration file. Deserialization has already checked the types.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut window = |path: &str, value: u64| {
+            if value == 0 || value > MAX_WINDOW_SECS {
+                problems.push(format!(
+                    "`detections.{path}` is {value}: expected between 1 and {MAX_WINDOW_SECS} seconds"
+                ));
+            }
+        };
+        window(
+            "session_replay.idle_timeout_secs",
+            self.session_replay.idle_timeout_secs,
+        );
+        window(
+            "session_replay.max_lifetime_secs",
+            self.session_replay.max_lifetime_secs,
+        );
+        window(
+            "workload_credential_misuse.window_secs",
+            self.workload_credential_misuse.window_secs,
+        );
+        window(
+            "password_spray.window_secs",
+            self.password_spray.window_secs,
+        );
+        window(
+            "brute_force_success.window_secs",
+            self.brute_force_success.window_secs,
+        );
+        window("mfa_fatigue.window_secs", self.mfa_fatigue.window_secs);
+
+        let mut count = |path: &str, value: usize| {
+            if value == 0 || value > MAX_COUNT {
+                problems.push(format!(
+                    "`detections.{path}` is {value}: expected between 1 and {MAX_COUNT}"
+                ));
+            }
+        };
+        count(
+            "password_spray.min_distinct_identities",
+            self.password_spray.min_distinct_identities,
+        );
+        count(
+            "password_spray.min_distinct_identities_per_asn",
+            self.password_spray.min_distinct_identities_per_asn,
+        );
+        count(
+            "brute_force_success.min_failures",
+            self.brute_force_success.min_failures,
+        );
+        count(
+            "mfa_fatigue.min_rejected_pushes",
+            self.mfa_fatigue.min_rejected_pushes,
+        );
+
+        let travel = &self.impossible_travel;
+        if !(travel.max_speed_km_h.is_finite() && travel.max_speed_km_h > 0.0) {
+            problems.push(format!(
+                "`detections.impossible_travel.max_speed_km_h` is {}: expected a positive number",
+                travel.max_speed_km_h
+            ));
+        }
+        if !(travel.min_distance_km.is_finite() && travel.min_distance_km >= 0.0) {
+            problems.push(format!(
+                "`detections.impossible_travel.min_distance_km` is {}: expected zero or a positive number",
+                travel.min_distance_km
+            ));
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(DetectionSettings::default().validate().is_empty());
+    }
+
+    #[test]
+    fn zero_thresholds_and_infinite_speed_are_reported() {
+        let mut settings = DetectionSettings::default();
+        settings.brute_force_success.min_failures = 0;
+        settings.session_replay.max_lifetime_secs = 0;
+        settings.impossible_travel.max_speed_km_h = f64::INFINITY;
+        assert_eq!(
+            settings.validate(),
+            [
+                "`detections.session_replay.max_lifetime_secs` is 0: expected between 1 and 31622400 seconds",
+                "`detections.brute_force_success.min_failures` is 0: expected between 1 and 1000000",
+                "`detections.impossible_travel.max_speed_km_h` is inf: expected a positive number",
+            ]
+        );
+    }
+}
