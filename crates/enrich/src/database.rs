@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::io;
 use std::path::Path;
 
 use maxminddb::Reader;
@@ -102,11 +103,21 @@ impl AsnDatabase {
 
 /// Reads a MaxMind DB into memory and checks its `database_type` against `kind`.
 fn open_reader(path: &Path, kind: DatabaseKind) -> Result<Reader<Vec<u8>>, EnrichError> {
-    let bytes = std::fs::read(path).map_err(|source| EnrichError::Unreadable {
+    let unreadable = |source| EnrichError::Unreadable {
         kind,
         path: path.to_owned(),
         source,
-    })?;
+    };
+    // The whole file is read into memory, so a device such as `/dev/zero` must be refused
+    // before reading.
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    if !metadata.is_file() {
+        return Err(unreadable(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     let reader = Reader::from_source(bytes).map_err(|source| EnrichError::NotMaxMindDb {
         kind,
         path: path.to_owned(),

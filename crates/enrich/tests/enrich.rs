@@ -702,3 +702,14 @@ fn ipv6_lookup_in_ipv4_database_misses() {
     let geo = database.lookup(ip("::ffff:203.0.113.1")).unwrap();
     assert_eq!(geo.country.as_deref(), Some("FR"));
 }
+
+#[test]
+fn device_file_is_refused_before_reading() {
+    let error = riposte_enrich::GeoDatabase::open(std::path::Path::new("/dev/zero"))
+        .err()
+        .expect("a device is not a database");
+    assert_eq!(
+        error.to_string(),
+        "cannot read --geoip database `/dev/zero`: not a regular file"
+    );
+}
