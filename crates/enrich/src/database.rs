@@ -4,8 +4,8 @@
 //! a lookup allocates nothing but the strings it returns.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::io;
+use std::net::IpAddr;
 use std::path::Path;
 
 use maxminddb::Reader;

@@ -705,9 +705,9 @@ fn ipv6_lookup_in_ipv4_database_misses() {
 
 #[test]
 fn device_file_is_refused_before_reading() {
-    let error = riposte_enrich::GeoDatabase::open(std::path::Path::new("/dev/zero"))
-        .err()
-        .expect("a device is not a database");
+    let Err(error) = riposte_enrich::GeoDatabase::open(std::path::Path::new("/dev/zero")) else {
+        panic!("a device is not a database");
+    };
     assert_eq!(
         error.to_string(),
         "cannot read --geoip database `/dev/zero`: not a regular file"
