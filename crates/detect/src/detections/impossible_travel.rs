@@ -199,7 +199,11 @@ impl ImpossibleTravel {
             address_2 = second.address,
             time_2 = second.time.format("%Y-%m-%d %H:%M:%SZ"),
             distance = format_number(distance),
-            gap = format_duration(gap),
+            gap = if gap < MIN_GAP {
+                format!("{} (counted as 1 min)", format_duration(gap))
+            } else {
+                format_duration(gap)
+            },
             speed = format_number(speed),
             limit = format_number(self.settings.max_speed_km_h),
         );
