@@ -53,6 +53,7 @@ use riposte_model::{
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::detections::describe_actor;
 use crate::detections::privilege_grant::describe_target;
 use crate::{Detector, Enabled};
 
@@ -270,7 +271,7 @@ impl Detector for CredentialForOtherIdentity {
         };
         let explanation = format!(
             "{actor} {action}{account}.",
-            actor = event.actor.display_name(),
+            actor = describe_actor(event),
             action = action_phrase(event, &describe_target(target)),
         );
         let mut facts = serde_json::Map::new();

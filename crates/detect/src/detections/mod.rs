@@ -15,6 +15,7 @@ mod client;
 mod state;
 mod window;
 
+use riposte_model::{CredentialKind, Event, Origin};
 use serde::Deserialize;
 
 use crate::Detector;
@@ -97,6 +98,31 @@ pub(crate) fn build(settings: &DetectionSettings) -> Vec<Box<dyn Detector>> {
         ));
     }
     detectors
+}
+
+/// Returns the actor of a change as explanations name it: an assumed-role session as
+/// `role/session`, followed by the key and the address when the log states them, for example
+/// `Engineering/alice@example.com (key ASIAEXAMPLE, from 198.51.100.23)`. The key and address
+/// tell an analyst whether the change came from the person's own client.
+pub(crate) fn describe_actor(event: &Event) -> String {
+    let name = match &event.actor.role_session {
+        Some(session) => format!("{}/{}", session.role_name, session.session_name),
+        None => event.actor.display_name().to_owned(),
+    };
+    let mut details = Vec::new();
+    if let (CredentialKind::LongLivedKey | CredentialKind::TemporaryKey, Some(key)) =
+        (event.credential.kind, &event.credential.id)
+    {
+        details.push(format!("key {key}"));
+    }
+    if let Origin::Ip(address) = event.source.origin {
+        details.push(format!("from {address}"));
+    }
+    if details.is_empty() {
+        name
+    } else {
+        format!("{name} ({})", details.join(", "))
+    }
 }
 
 /// Longest window any detection accepts: one year. Longer windows would keep state for

@@ -81,6 +81,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
+use crate::detections::describe_actor;
 use crate::{Detector, Enabled};
 
 pub const ID: &str = "privilege_grant";
@@ -581,7 +582,7 @@ fn grantee_identity(provider: Provider, target: &Target) -> Option<IdentityRef> 
 }
 
 fn sentence(event: &Event, grant: &Grant, grantee: &str) -> String {
-    let actor = event.actor.display_name();
+    let actor = describe_actor(event);
     let account = match (event.format.provider(), event.account.as_deref()) {
         (Provider::Aws, Some(account)) => format!(" in account {account}"),
         _ => String::new(),

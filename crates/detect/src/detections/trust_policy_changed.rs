@@ -65,6 +65,7 @@ use riposte_model::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::detections::describe_actor;
 use crate::detections::privilege_grant::policy_document;
 use crate::{Detector, Enabled};
 
@@ -609,7 +610,7 @@ impl Detector for TrustPolicyChanged {
             (None, true, false) => (Severity::Medium, UNREADABLE_CONFIDENCE),
         };
 
-        let actor = event.actor.display_name();
+        let actor = describe_actor(event);
         let role_text = role_name(event, role);
         let account_text = own_account
             .map(|account| format!(" in account {account}"))
