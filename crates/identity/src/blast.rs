@@ -19,9 +19,9 @@
 //! | an admin-equivalent privilege granted | high | an attacker holding it controls the account or tenant |
 //! | break-glass account | critical | it is the way back in when everything else fails |
 //!
-//! Observed workloads, networks and user agents count for non-human identities only: a
-//! person's networks follow the person (home, mobile, travel) and say nothing about what
-//! depends on the account. The default thresholds are judgement values, not measurements;
+//! Observed workloads, networks and user agents count for non-human identities only, because
+//! a person's networks follow the person (home, mobile, travel) and do not show what depends
+//! on the account. The default thresholds are judgement values, not measurements;
 //! networks need a higher count than hosts because an auto-scaling group takes public
 //! addresses from several /24 prefixes.
 
@@ -106,7 +106,7 @@ impl GrantedPrivilege {
     }
 }
 
-/// What the state has seen of an identity's use.
+/// The use of an identity that the state has recorded.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ObservedUsage {
     /// Distinct networks the identity was used from: /24 prefixes for IPv4, /48 for IPv6.
@@ -126,8 +126,9 @@ pub struct BlastRadiusSettings {
     pub many_workloads: usize,
     pub many_networks: usize,
     pub many_user_agent_families: usize,
-    /// Longest time-limited policy narrowing a plan may apply to a high-tier NHI, in
-    /// seconds: one hour, long enough to rotate the leaked credential by hand.
+    /// Maximum duration of the time-limited policy narrowing a plan may apply to a high-tier
+    /// NHI, in seconds. The default, one hour, is long enough to rotate the leaked credential
+    /// by hand.
     pub policy_narrowing_secs: u64,
 }
 
@@ -299,7 +300,7 @@ pub enum Disablement {
     Excluded,
 }
 
-/// What a plan may revoke.
+/// The credentials a plan may revoke.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationScope {
@@ -309,13 +310,13 @@ pub enum RevocationScope {
     LeakedCredential,
 }
 
-/// What a containment plan may do to an identity, with the reasons.
+/// The actions a containment plan may take on an identity, with the reasons.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Constraints {
     pub disablement: Disablement,
     pub revocation: RevocationScope,
-    /// Longest time-limited policy narrowing the plan may apply, in seconds; `None` when the
-    /// plan should not narrow the identity's policy.
+    /// Maximum duration of a time-limited policy narrowing, in seconds, or `None` when the plan
+    /// should not narrow the identity's policy.
     pub policy_narrowing_secs: Option<u64>,
     pub reasons: Vec<String>,
 }
@@ -444,10 +445,12 @@ const GRAPH_ADMIN_PERMISSIONS: &[&str] = &[
     "Application.ReadWrite.All",
 ];
 
-/// Returns true for a privilege that lets its holder grant itself any other: the AWS
-/// `AdministratorAccess` and `IAMFullAccess` policies (or an Identity Center permission set of
-/// that name), an inline policy allowing `*` or `iam:*` on `*`, the Entra and Okta roles that
-/// control the tenant, and the Microsoft Graph permissions with known paths to them.
+/// Returns true for a privilege that lets its holder grant itself any other.
+///
+/// These are the AWS `AdministratorAccess` and `IAMFullAccess` policies (or an Identity Center
+/// permission set of that name) and an inline policy allowing `*` or `iam:*` on `*`. They are
+/// also the Entra and Okta roles that control the tenant, and the Microsoft Graph permissions
+/// with known paths to those roles.
 pub fn is_admin_equivalent(privilege: &Privilege) -> bool {
     let name = &*privilege.name;
     // `arn:aws:iam::aws:policy/AdministratorAccess`, or a path such as `job-function/...`.

@@ -34,10 +34,10 @@
 //! The graph keeps one node per entity and per account that takes part in a link; accounts
 //! that link to nothing are not stored. Each account stores at most one record per link
 //! source (six sources), each holding the evidence that first revealed it, so repeated
-//! events cost no memory. As an estimate from the type sizes on a 64-bit target: about 120
-//! bytes per account node plus its key's text, 48 bytes per link record plus the event id's
-//! text, and 16 bytes per account in its entity's member list; so about 300 bytes for a
-//! typical AWS role session linked by two sources. [`GraphLimits::max_nodes`] caps the
+//! events cost no memory. The following sizes are estimates from the type sizes on a 64-bit
+//! target. An account node takes about 120 bytes plus its key's text, a link record 48 bytes
+//! plus the event id's text, and an entry in its entity's member list 16 bytes. A typical AWS
+//! role session linked by two sources so takes about 300 bytes. [`GraphLimits::max_nodes`] caps the
 //! total; once reached, new accounts are not linked and [`IdentityGraph::dropped_links`]
 //! counts them.
 
@@ -51,7 +51,7 @@ use crate::email::normalize_email;
 use crate::inventory::{Claim, ClaimSource, Entity, Inventory};
 use crate::kind::{Criticality, Environment, ResolvedKind};
 
-/// Where a link between an account and a person or workload came from.
+/// The origin of a link between an account and a person or workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LinkSource {
     Inventory,
@@ -87,8 +87,7 @@ impl Serialize for LinkSource {
     }
 }
 
-/// What shows that a link holds: the event that revealed it or the inventory line that
-/// declares it.
+/// The proof of a link: the event that revealed it or the inventory line that declares it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Evidence {
@@ -205,8 +204,8 @@ impl fmt::Display for LinkConflict {
 /// Size limits of an [`IdentityGraph`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GraphLimits {
-    /// Entities and accounts kept, at most. The default, 2,000,000, holds a million people
-    /// with one linked account each.
+    /// Maximum number of entities and accounts kept. The default, 2,000,000, fits a million
+    /// people with one linked account each.
     pub max_nodes: usize,
     /// Conflicts kept until [`IdentityGraph::take_conflicts`] collects them; later ones are
     /// counted but not kept.
@@ -236,7 +235,7 @@ pub struct LinkRecord {
     pub evidence: Evidence,
 }
 
-/// What riposte knows about the identity behind a key.
+/// The person or workload behind a key, as the graph resolves it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ResolvedIdentity {
     /// The stable id: `person:alice@example.com` for a person, the declared key for a
@@ -325,7 +324,7 @@ pub struct IdentityGraph {
     dropped_conflicts: u64,
 }
 
-/// What [`IdentityGraph::link`] did.
+/// The result of [`IdentityGraph::link`].
 enum LinkOutcome {
     Added(Link),
     Known,
@@ -834,8 +833,11 @@ impl IdentityGraph {
         }
     }
 
+    /// Returns true while a node may be added. Node numbers are `u32`, which also caps the
+    /// count.
     fn has_room(&self) -> bool {
-        self.nodes.len() < self.limits.max_nodes
+        let max_nodes = self.limits.max_nodes.min(u32::MAX as usize);
+        self.nodes.len() < max_nodes
     }
 
     fn push_node(&mut self, slot: Slot) -> u32 {
@@ -895,7 +897,7 @@ impl IdentityGraph {
     }
 
     /// Returns the person a session name or source identity names: an e-mail address, or a
-    /// login the inventory declares. Other names say nothing about a person.
+    /// login the inventory declares. Other names link to no one.
     fn person_for_name(&self, name: &str) -> Option<EntityRef> {
         if let Some(email) = normalize_email(name) {
             return Some(self.person_for_email(&email));

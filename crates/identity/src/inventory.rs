@@ -22,9 +22,8 @@ use crate::kind::{Criticality, Environment, NhiKind};
 pub use error::{InventoryError, InventoryErrorKind, InventoryErrors};
 pub(crate) use index::{Claim, ClaimSource, Entity};
 
-/// Largest inventory file read, in bytes. An inventory of 100,000 people with four accounts
-/// each takes about 30 MiB of YAML, far more than any organisation riposte targets declares
-/// by hand.
+/// Maximum size of an inventory file, in bytes. As an estimate, 100,000 people written as in
+/// `examples/inventory.yaml` (about 480 bytes each) take 46 MiB.
 pub const MAX_INVENTORY_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A validated inventory.
@@ -38,7 +37,7 @@ pub struct Inventory {
     index: index::Index,
 }
 
-/// A person and the accounts the person holds in each provider.
+/// A person and the person's accounts in each provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Person {
     pub name: Option<Box<str>>,
@@ -114,14 +113,14 @@ pub struct NonHumanIdentity {
     pub key: IdentityKey,
     pub name: Option<Box<str>>,
     pub kind: NhiKind,
-    /// E-mail address of the person or team that answers for the identity.
+    /// E-mail address of the person or team responsible for the identity.
     pub owner: Option<Box<str>>,
     pub environment: Option<Environment>,
     /// Names of the pipelines and services that use the identity.
     pub dependents: Vec<Box<str>>,
     pub criticality: Option<Criticality>,
     /// Other keys of the same workload, such as the Entra service principal of a workload
-    /// that also holds an AWS role.
+    /// that also has an AWS role.
     pub aliases: Vec<IdentityKey>,
     pub description: Option<Box<str>>,
     /// The line on which the entry starts.
@@ -176,12 +175,7 @@ impl Inventory {
     pub fn parse(text: &str, file: &Path) -> Result<Self, InventoryErrors> {
         let file: Arc<Path> = Arc::from(file);
         let mut draft = read::read(text).map_err(|problems| errors_at(&file, problems))?;
-        let (index, problems) = index::Index::build(
-            &draft.people,
-            &draft.non_human_identities,
-            &draft.break_glass,
-            &draft.names,
-        );
+        let (index, problems) = index::Index::build(&draft);
         draft.problems.extend(problems);
         if !draft.problems.is_empty() {
             return Err(errors_at(&file, draft.problems));
@@ -195,8 +189,8 @@ impl Inventory {
         })
     }
 
-    /// Returns the entity that the inventory says owns `key`, if any. Declared accounts of
-    /// people come first, then the roles of non-human identities whose sessions `key` is.
+    /// Returns the entity the inventory names as the owner of `key`, if any. Declared accounts
+    /// of people come first, then the roles of non-human identities whose sessions `key` is.
     pub(crate) fn claim(&self, key: &IdentityKey) -> Option<Claim> {
         self.index.claim(key)
     }

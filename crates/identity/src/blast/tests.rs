@@ -316,7 +316,7 @@ fn break_glass_is_never_disabled_automatically() {
 }
 
 #[test]
-fn shared_high_tier_nhi_gets_scoped_revocation_and_narrowing() {
+fn shared_high_tier_nhi_is_never_disabled() {
     for tier in [Tier::High, Tier::Critical] {
         let constraints = containment_constraints(&nhi(), &radius(tier, true));
         assert_eq!(constraints.disablement, Disablement::Excluded);
@@ -343,7 +343,7 @@ fn unshared_high_tier_nhi_needs_approval_to_disable() {
 }
 
 #[test]
-fn shared_medium_tier_nhi_revokes_only_the_leaked_credential() {
+fn shared_medium_nhi_revokes_leaked_credential() {
     let constraints = containment_constraints(&nhi(), &radius(Tier::Medium, true));
     assert_eq!(constraints.disablement, Disablement::ApprovalRequired);
     assert_eq!(constraints.revocation, RevocationScope::LeakedCredential);

@@ -52,8 +52,8 @@ fn event(event_id: &str, actor: IdentityRef) -> Event {
     }
 }
 
-/// A role session as the CloudTrail normalizer builds it: the ingest copies an
-/// e-mail-shaped session name or source identity into `email`.
+/// Builds a role session as the CloudTrail normalizer does, which copies an e-mail-shaped
+/// session name or source identity into `email`.
 fn role_session(role_arn: &str, session_name: &str, source_identity: Option<&str>) -> IdentityRef {
     let role_name = role_arn.rsplit('/').next().unwrap();
     let id = format!("arn:aws:sts::111111111111:assumed-role/{role_name}/{session_name}");

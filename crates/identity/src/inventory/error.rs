@@ -69,7 +69,7 @@ impl fmt::Display for InventoryErrors {
 
 impl std::error::Error for InventoryErrors {}
 
-/// What is wrong, on which value, and what to do about it.
+/// The problem found, with the value at fault and what to do about it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InventoryErrorKind {
     #[error("failed to read the inventory: {reason}")]

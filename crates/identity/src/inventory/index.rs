@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use riposte_model::{IdentityKey, Provider};
 
+use super::read::Draft;
 use super::read::{split_role_arn, split_session_arn};
-use super::{InventoryErrorKind, NonHumanIdentity, Person, Position, Problem};
+use super::{InventoryErrorKind, Position, Problem};
 use crate::email::normalize_email;
 
 /// An inventory entry: a person or a non-human identity, by its index in its list.
@@ -16,7 +17,7 @@ pub(crate) enum Entity {
     Nhi(usize),
 }
 
-/// What kind of link an inventory match stands for.
+/// The kind of link an inventory match gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ClaimSource {
     /// The inventory names the account.
@@ -25,7 +26,7 @@ pub(crate) enum ClaimSource {
     IdentityCenter,
 }
 
-/// The inventory entry that owns an identity key, and the line that says so.
+/// The inventory entry that owns an identity key, and the line that declares it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Claim {
     pub entity: Entity,
@@ -64,7 +65,7 @@ pub(crate) struct DeclaredName {
     pub owner: Entity,
     /// The value as written, for messages.
     pub value: String,
-    /// The field that holds it, such as `accounts.okta.user_id`.
+    /// The field it was written in, such as `accounts.okta.user_id`.
     pub field: &'static str,
     pub position: Position,
 }
@@ -91,23 +92,19 @@ pub(crate) struct Index {
 }
 
 impl Index {
-    /// Builds the tables, reporting every name declared by two entries.
-    pub(crate) fn build(
-        people: &[Person],
-        nhis: &[NonHumanIdentity],
-        break_glass: &[IdentityKey],
-        declared_names: &[DeclaredName],
-    ) -> (Self, Vec<Problem>) {
+    /// Builds the tables, reporting every name declared by two entries. The tables are only
+    /// used when the draft has no problem.
+    pub(crate) fn build(draft: &Draft) -> (Self, Vec<Problem>) {
         let mut index = Self::default();
         let mut problems = Vec::new();
-        let label = |entity: Entity| match entity {
-            Entity::Person(position) => people
-                .get(position)
-                .map_or_else(String::new, |person| format!("person `{}`", person.email)),
-            Entity::Nhi(position) => nhis.get(position).map_or_else(String::new, |nhi| {
-                format!("non-human identity `{}`", nhi.key)
-            }),
+        let label = |entity: Entity| {
+            let label = match entity {
+                Entity::Person(position) => draft.person_labels.get(position),
+                Entity::Nhi(position) => draft.nhi_labels.get(position),
+            };
+            label.cloned().unwrap_or_default()
         };
+        let declared_names = &draft.names;
 
         // People's own addresses go first, so that a login or user principal name that
         // repeats another person's address is reported against that person.
@@ -144,7 +141,7 @@ impl Index {
             problems.push((name.position, kind));
         }
 
-        for (position, person) in people.iter().enumerate() {
+        for (position, person) in draft.people.iter().enumerate() {
             let mut keys = Vec::new();
             if let Some(okta) = &person.accounts.okta {
                 if let Some(user_id) = &okta.user_id {
@@ -164,7 +161,7 @@ impl Index {
             }
             index.declared.insert(Entity::Person(position), keys);
         }
-        for (position, nhi) in nhis.iter().enumerate() {
+        for (position, nhi) in draft.non_human_identities.iter().enumerate() {
             let mut keys = vec![(nhi.key.clone(), nhi.line)];
             keys.extend(nhi.aliases.iter().map(|alias| (alias.clone(), nhi.line)));
             for (declared, _) in &keys {
@@ -180,7 +177,8 @@ impl Index {
             }
             index.declared.insert(Entity::Nhi(position), keys);
         }
-        index.break_glass = break_glass
+        index.break_glass = draft
+            .break_glass
             .iter()
             .map(|key| normalize_key(key.provider, &key.id))
             .collect();

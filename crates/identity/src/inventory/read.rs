@@ -49,6 +49,12 @@ pub(crate) struct Draft {
     pub break_glass: Vec<IdentityKey>,
     pub networks: Networks,
     pub names: Vec<DeclaredName>,
+    /// How messages name each person, by [`Entity::Person`] index.
+    pub person_labels: Vec<String>,
+    /// How messages name each non-human identity entry, by [`Entity::Nhi`] index. Entries are
+    /// counted as read, including those left out of `non_human_identities` for a problem, so
+    /// the two lists line up only when there is no problem.
+    pub nhi_labels: Vec<String>,
     pub problems: Vec<Problem>,
 }
 
@@ -105,7 +111,7 @@ impl Shape<'_, '_> {
             Self::Text(_) => "text",
             Self::List(_) => "a list",
             Self::Map(_) => "a mapping",
-            Self::Other => "an alias",
+            Self::Other => "an unsupported value",
         }
     }
 }
@@ -431,6 +437,7 @@ impl Reader {
             self.declare(Namespace::Email, email.clone(), owner, value, "email");
         }
         self.report_unknown(&fields, PERSON_FIELDS, &context);
+        self.draft.person_labels.push(context.clone());
 
         let name = self
             .text(&fields, "name", &context)
@@ -649,7 +656,7 @@ impl Reader {
         else {
             return;
         };
-        let owner = Entity::Nhi(self.draft.non_human_identities.len());
+        let owner = Entity::Nhi(self.draft.nhi_labels.len());
 
         let id_value = self.required_text(&fields, "id", &fallback_context);
         let key = id_value.and_then(|value| match parse_identity_key(value.text) {
@@ -663,6 +670,7 @@ impl Reader {
             Some(key) => (format!("non-human identity `{key}`"), format!("`{key}`")),
             None => (fallback_context.clone(), fallback_context),
         };
+        self.draft.nhi_labels.push(context.clone());
         if let (Some(key), Some(value)) = (&key, &id_value) {
             let normalized = normalize_key(key.provider, &key.id);
             self.declare(Namespace::Key, normalized, owner, value, "id");

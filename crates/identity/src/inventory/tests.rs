@@ -307,6 +307,23 @@ fn duplicate_nhi_is_rejected() {
 }
 
 #[test]
+fn duplicate_nhi_is_reported_when_first_is_invalid() {
+    let text = "non_human_identities:\n  - {id: 'okta:0oa1', kind: robot}\n  - {id: \
+                'okta:0oa1', kind: oauth_app}\n";
+    let errors = messages(text);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with("inventory.yaml:2:29: unknown kind `robot` for `okta:0oa1`"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors[1],
+        "inventory.yaml:3:10: `okta:0oa1` in `id` of non-human identity `okta:0oa1` is \
+         already claimed by non-human identity `okta:0oa1` on line 2: keep it on one entry"
+    );
+}
+
+#[test]
 fn nhi_without_provider_prefix_is_rejected() {
     let text = "non_human_identities:\n  - id: ci-deploy\n    kind: access_key\n  - id: \
                 arn:aws:iam::111111111111:user/ci-deploy\n    kind: access_key\n";
