@@ -49,7 +49,7 @@ fn example_inventory_loads_cleanly() {
     let ci = &inventory.non_human_identities[0];
     assert_eq!(ci.kind, NhiKind::AccessKey);
     assert_eq!(ci.environment, Some(Environment::Prod));
-    assert_eq!(ci.criticality, Some(Criticality::High));
+    assert_eq!(ci.criticality, Some(Criticality::Medium));
     assert_eq!(ci.owner.as_deref(), Some("dave@example.com"));
 }
 
