@@ -401,3 +401,37 @@ fn rejects_file_that_is_an_input_is_refused() {
     let kept = std::fs::read_to_string(folder.path().join("okta.jsonl")).unwrap();
     assert_eq!(kept, format!("{OKTA_SIGN_IN}\n"));
 }
+
+#[test]
+fn invalid_inventory_lists_every_problem() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("inventory.yaml"),
+        "people:\n  - name: Alice\n    emial: alice@example.com\n",
+    )
+    .unwrap();
+    let output = riposte(
+        &["validate", "--inventory", "inventory.yaml"],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "riposte: inventory.yaml:2:5: missing field `email` in person on line 2: add it\n\
+         riposte: inventory.yaml:3:5: unknown field `emial` in person on line 2: expected one of \
+         name, email, accounts; did you mean `email`?\n"
+    );
+}
+
+#[test]
+fn shipped_inventory_is_valid() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let output = riposte(&["validate", "--inventory", "inventory.yaml"], &examples);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -52,15 +52,17 @@ impl SourceError {
     }
 }
 
-/// Extensions of documentation and image files, which a folder walk skips: log folders often
-/// carry a README next to the logs.
-const SKIPPED_EXTENSIONS: [&str; 9] = [
-    "md", "markdown", "rst", "html", "pdf", "png", "jpg", "jpeg", "svg",
+/// Extensions of documentation, configuration and image files, which a folder walk skips: log
+/// folders often carry a README or an inventory next to the logs. The supported log formats
+/// are JSON, and a file named explicitly is read whatever its extension.
+const SKIPPED_EXTENSIONS: [&str; 12] = [
+    "md", "markdown", "rst", "html", "pdf", "png", "jpg", "jpeg", "svg", "yaml", "yml", "toml",
 ];
 
 /// Expands paths into inputs: `-` is standard input, a folder is walked recursively in name
-/// order, skipping hidden entries (names starting with `.`) and documentation files (see
-/// [`SKIPPED_EXTENSIONS`]), and a file is read as given, whatever its name.
+/// order, skipping hidden entries (names starting with `.`) and documentation and
+/// configuration files (see [`SKIPPED_EXTENSIONS`]), and a file is read as given, whatever its
+/// name.
 /// Paths that cannot be read are returned as errors next to the inputs that can.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<SourceError>) {
     let mut inputs = Vec::new();
