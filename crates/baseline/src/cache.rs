@@ -19,9 +19,52 @@ struct Slot {
     newer: u32,
     /// The next less recently used slot, or [`NONE`].
     older: u32,
-    /// True when the baseline changed since it was loaded or last drained.
-    dirty: bool,
     baseline: Baseline,
+}
+
+/// The slots whose baseline changed since it was loaded or last drained: one bit per slot
+/// (a flag in the slot would cost 8 bytes of padding), and the slots in the order they were
+/// marked, so that draining visits only those. The list may repeat a slot or name one that
+/// was evicted since; the bit decides.
+#[derive(Debug, Default)]
+struct DirtySet {
+    bits: Vec<u64>,
+    marked: Vec<u32>,
+}
+
+impl DirtySet {
+    fn contains(&self, slot: u32) -> bool {
+        let (word, bit) = (slot as usize / 64, slot % 64);
+        self.bits
+            .get(word)
+            .is_some_and(|bits| bits & (1 << bit) != 0)
+    }
+
+    fn insert(&mut self, slot: u32) {
+        if self.contains(slot) {
+            return;
+        }
+        let (word, bit) = (slot as usize / 64, slot % 64);
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        if let Some(bits) = self.bits.get_mut(word) {
+            *bits |= 1 << bit;
+        }
+        self.marked.push(slot);
+    }
+
+    /// Clears the bit of a slot and returns whether it was set.
+    fn remove(&mut self, slot: u32) -> bool {
+        let (word, bit) = (slot as usize / 64, slot % 64);
+        match self.bits.get_mut(word) {
+            Some(bits) if *bits & (1 << bit) != 0 => {
+                *bits &= !(1 << bit);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A baseline that changed and must be written back to the store.
@@ -47,8 +90,8 @@ pub struct CacheStats {
 /// that the store assigns.
 ///
 /// Memory: the slots live in one vector that grows by doubling up to the capacity, and the
-/// index is a hash table of 4-byte slot numbers, so the cache adds about 35 bytes per
-/// identity to the baseline itself. When full, loading another identity evicts the least
+/// index is a hash table of 4-byte slot numbers, so the cache adds 16 bytes of slot and
+/// 5 to 10 bytes of index per identity to the baseline itself. When full, loading another identity evicts the least
 /// recently used one; a changed baseline is kept aside, serialized, until the engine calls
 /// [`BaselineCache::drain_dirty`] and writes it to the store. The engine should drain after
 /// each batch, because those kept baselines are outside the capacity.
@@ -61,9 +104,7 @@ pub struct BaselineCache {
     /// The least recently used slot, or [`NONE`].
     oldest: u32,
     capacity: u32,
-    /// Slots that became dirty since the last drain. May repeat a slot or name one that was
-    /// evicted since; draining checks each slot's flag.
-    dirty_slots: Vec<u32>,
+    dirty: DirtySet,
     /// Evicted baselines that had changed, by identity id.
     evicted: HashMap<u64, Baseline>,
     stats: CacheStats,
@@ -90,14 +131,13 @@ impl BaselineCache {
             newest: NONE,
             oldest: NONE,
             capacity: capacity.get().min(NONE - 1),
-            dirty_slots: Vec::new(),
+            dirty: DirtySet::default(),
             evicted: HashMap::new(),
             stats: CacheStats::default(),
             spare: Slot {
                 id: 0,
                 newer: NONE,
                 older: NONE,
-                dirty: false,
                 baseline: Baseline::default(),
             },
         }
@@ -184,7 +224,7 @@ impl BaselineCache {
     fn handle(&mut self, slot: u32) -> CachedBaseline<'_> {
         let Self {
             slots,
-            dirty_slots,
+            dirty,
             spare,
             ..
         } = self;
@@ -192,11 +232,7 @@ impl BaselineCache {
             Some(entry) => entry,
             None => spare,
         };
-        CachedBaseline {
-            slot,
-            entry,
-            dirty_slots,
-        }
+        CachedBaseline { slot, entry, dirty }
     }
 
     /// Places a baseline in a new slot, or in the least recently used one when the cache
@@ -208,7 +244,6 @@ impl BaselineCache {
             self.evict(slot);
             if let Some(entry) = self.slot_mut(slot) {
                 entry.id = id;
-                entry.dirty = dirty;
                 entry.baseline = baseline;
             }
             slot
@@ -219,13 +254,12 @@ impl BaselineCache {
                 id,
                 newer: NONE,
                 older: NONE,
-                dirty,
                 baseline,
             });
             slot
         };
         if dirty {
-            self.dirty_slots.push(slot);
+            self.dirty.insert(slot);
         }
         let slots = &self.slots;
         self.index.insert_unique(hash_id(id), slot, |&slot| {
@@ -245,7 +279,8 @@ impl BaselineCache {
             .slots
             .len()
             .saturating_mul(2)
-            .clamp(16, self.capacity());
+            .max(16)
+            .min(self.capacity());
         self.slots
             .reserve_exact(target.saturating_sub(self.slots.len()).max(1));
     }
@@ -258,9 +293,8 @@ impl BaselineCache {
             return;
         };
         let id = entry.id;
-        let dirty = entry.dirty;
         let baseline = std::mem::take(&mut entry.baseline);
-        entry.dirty = false;
+        let dirty = self.dirty.remove(slot);
         if let Ok(found) = self.index.find_entry(hash_id(id), |&other| other == slot) {
             found.remove();
         }
@@ -283,19 +317,14 @@ impl BaselineCache {
         let Some((newer, older)) = self.slots.get(slot as usize).map(|s| (s.newer, s.older)) else {
             return;
         };
+        // A slot with nothing newer is the newest, and one with nothing older the oldest.
         match self.slot_mut(newer) {
             Some(entry) => entry.older = older,
-            None => self.oldest = older,
+            None => self.newest = older,
         }
         match self.slot_mut(older) {
             Some(entry) => entry.newer = newer,
-            None => self.newest = newer,
-        }
-        if self.oldest == slot {
-            self.oldest = older;
-        }
-        if self.newest == slot {
-            self.newest = newer;
+            None => self.oldest = newer,
         }
         if let Some(entry) = self.slot_mut(slot) {
             entry.newer = NONE;
@@ -329,11 +358,10 @@ impl BaselineCache {
                 bytes: baseline.to_bytes(),
             })
             .collect();
-        for slot in std::mem::take(&mut self.dirty_slots) {
-            if let Some(entry) = self.slots.get_mut(slot as usize)
-                && entry.dirty
+        for slot in std::mem::take(&mut self.dirty.marked) {
+            if self.dirty.remove(slot)
+                && let Some(entry) = self.slots.get(slot as usize)
             {
-                entry.dirty = false;
                 drained.push(DirtyBaseline {
                     id: entry.id,
                     bytes: entry.baseline.to_bytes(),
@@ -365,7 +393,7 @@ impl BaselineCache {
 pub struct CachedBaseline<'a> {
     slot: u32,
     entry: &'a mut Slot,
-    dirty_slots: &'a mut Vec<u32>,
+    dirty: &'a mut DirtySet,
 }
 
 impl CachedBaseline<'_> {
@@ -394,9 +422,6 @@ impl CachedBaseline<'_> {
     }
 
     fn mark_dirty(&mut self) {
-        if !self.entry.dirty {
-            self.entry.dirty = true;
-            self.dirty_slots.push(self.slot);
-        }
+        self.dirty.insert(self.slot);
     }
 }

@@ -156,6 +156,7 @@ impl Baseline {
         let event_count = reader.u32("the event count")?;
         let authentication_count = reader.u32("the authentication count")?;
         let hours = HourProfile::from_bytes(reader.array("the hour profile")?);
+        check_counters(first_seen, last_seen, event_count, authentication_count)?;
 
         let mut entries = Vec::new();
         let mut lengths = [0_u8; Feature::COUNT];
@@ -178,7 +179,13 @@ impl Baseline {
             return Err(DecodeError::TrailingBytes { count: trailing });
         }
 
-        let baseline = Self {
+        if event_count == 0 && !(entries.is_empty() && hours.is_empty()) {
+            return Err(DecodeError::ContentWithoutEvents {
+                events: event_count,
+            });
+        }
+
+        Ok(Self {
             entries: entries.into_boxed_slice(),
             first_seen,
             last_seen,
@@ -186,40 +193,35 @@ impl Baseline {
             authentication_count,
             hours,
             lengths,
-        };
-        baseline.check_counters()?;
-        Ok(baseline)
+        })
     }
+}
 
-    fn check_counters(&self) -> Result<(), DecodeError> {
-        if self.event_count == 0 {
-            let empty = self.entries.is_empty()
-                && self.hours.is_empty()
-                && self.first_seen == 0
-                && self.last_seen == 0
-                && self.authentication_count == 0;
-            return if empty {
-                Ok(())
-            } else {
-                Err(DecodeError::ContentWithoutEvents {
-                    events: self.event_count,
-                })
-            };
-        }
-        if self.first_seen > self.last_seen {
-            return Err(DecodeError::TimeOrder {
-                first_seen: self.first_seen,
-                last_seen: self.last_seen,
-            });
-        }
-        if self.authentication_count > self.event_count {
-            return Err(DecodeError::AuthenticationCount {
-                authentications: self.authentication_count,
-                events: self.event_count,
-            });
-        }
-        Ok(())
+/// Checks the counters of the header. An empty baseline has every counter at 0.
+fn check_counters(
+    first_seen: u32,
+    last_seen: u32,
+    event_count: u32,
+    authentication_count: u32,
+) -> Result<(), DecodeError> {
+    if event_count == 0 && (first_seen, last_seen, authentication_count) != (0, 0, 0) {
+        return Err(DecodeError::ContentWithoutEvents {
+            events: event_count,
+        });
     }
+    if first_seen > last_seen {
+        return Err(DecodeError::TimeOrder {
+            first_seen,
+            last_seen,
+        });
+    }
+    if authentication_count > event_count {
+        return Err(DecodeError::AuthenticationCount {
+            authentications: authentication_count,
+            events: event_count,
+        });
+    }
+    Ok(())
 }
 
 fn check_entry(
