@@ -111,7 +111,7 @@ fn memory(identities: u32) {
     black_box(&cache);
 }
 
-/// A person's baseline after 20 home sign-ins, one a day.
+/// Returns a person's baseline after 20 home sign-ins, one a day.
 fn person() -> Baseline {
     let mut baseline = Baseline::new();
     for day in 0..20 {
@@ -122,7 +122,7 @@ fn person() -> Baseline {
     baseline
 }
 
-/// A workload's baseline after 20 calls to four operations, one a day.
+/// Returns a workload's baseline after 20 calls to four operations, one a day.
 fn workload() -> Baseline {
     let operations = [
         ("s3.amazonaws.com", "GetObject"),

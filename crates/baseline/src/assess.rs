@@ -197,7 +197,7 @@ impl View<'_> {
     }
 
     /// Returns the number of values known for a feature when `key` is not among them and
-    /// at least one is: a feature is new only against a baseline that holds others of it.
+    /// at least one is. A value is new only against a baseline that contains others.
     fn novel(&self, feature: Feature, key: u32) -> Option<usize> {
         let known = self.known(feature);
         (known > 0 && self.entry(feature, key).is_none()).then_some(known)
@@ -259,13 +259,16 @@ impl Baseline {
 
     /// Scores a sign-in against the baseline with [`crate::SignInWeights`].
     ///
-    /// New values count only against a baseline holding other values of the same feature
-    /// seen within `max_age_days` of the event, so an identity without location data is
-    /// never flagged for a new country. Contributions, in this order when present:
-    /// `new_country`, `new_asn` (or `new_prefix` when the event has no autonomous system),
-    /// `new_user_agent_family`, `new_device`, `unusual_hour` (no activity within an hour of
-    /// this time of day on any day, once `unusual_hour_min_events` events are learned),
-    /// `known_device`, `known_asn` (seen at least `established_count` times).
+    /// New values count only against a baseline with other values of the same feature seen
+    /// within `max_age_days` of the event, so an identity without location data is never
+    /// flagged for a new country. The contributions, in this order when present:
+    /// - `new_country`;
+    /// - `new_asn`, or `new_prefix` when the event has no autonomous system;
+    /// - `new_user_agent_family` and `new_device`;
+    /// - `unusual_hour`: no activity within an hour of this time of day on any day, once
+    ///   `unusual_hour_min_events` events are learned;
+    /// - `known_device`, and `known_asn` for a network seen at least `established_count`
+    ///   times.
     pub fn assess_sign_in(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
         let features = EventFeatures::of(event);
         let view = self.view(event.time, settings);
@@ -347,12 +350,13 @@ impl Baseline {
     /// Scores an API call of a non-human identity against the baseline with
     /// [`crate::WorkloadWeights`].
     ///
-    /// New values count only against a baseline holding other values of the same feature, as
-    /// for [`Baseline::assess_sign_in`]. Contributions, in this order when present:
-    /// `new_asn` (or `new_prefix` when the event has no autonomous system), `new_service`,
-    /// `new_operation`, then `new_discovery_operation` or `new_credential_access_operation`
-    /// when the new operation belongs to an [`ApiFamily`], `new_user_agent_family`,
-    /// `new_credential`, `known_asn`.
+    /// New values count only against a baseline with other values of the same feature, as
+    /// for [`Baseline::assess_sign_in`]. The contributions, in this order when present:
+    /// - `new_asn`, or `new_prefix` when the event has no autonomous system;
+    /// - `new_service` and `new_operation`;
+    /// - `new_discovery_operation` or `new_credential_access_operation` when the new
+    ///   operation belongs to an [`ApiFamily`];
+    /// - `new_user_agent_family`, `new_credential` and `known_asn`.
     pub fn assess_workload_call(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
         let features = EventFeatures::of(event);
         let view = self.view(event.time, settings);

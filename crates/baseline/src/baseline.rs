@@ -3,12 +3,11 @@
 use std::net::IpAddr;
 use std::ops::Range;
 
-use chrono::NaiveDate;
 use riposte_model::{Event, Outcome, Timestamp};
 
 use crate::features::keys;
 use crate::hours::HourProfile;
-use crate::time::{SECONDS_PER_DAY, date_of, day_of, epoch_seconds, timestamp_of};
+use crate::time::{SECONDS_PER_DAY, day_of, epoch_seconds, timestamp_of};
 use crate::{BaselineSettings, EventFeatures, Feature};
 
 /// One value of a feature: its key, how often and when it was last seen.
@@ -21,22 +20,19 @@ pub(crate) struct Entry {
     pub(crate) last_day: u16,
 }
 
-/// What a baseline holds about one value of a feature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Seen {
-    /// Events that carried the value, saturating at 65,535.
-    pub count: u16,
-    /// The UTC date of the latest event that carried it.
-    pub last_seen: NaiveDate,
-}
-
 /// What is normal for one identity: where it connects from, with which clients and devices,
 /// at which hours, and for non-human identities which APIs and credentials it uses.
 ///
-/// A baseline learns on event time only and never reads the clock. It holds hashed values
-/// (see [`crate::hash`]) in one allocation of 8 bytes per value, with a cap per feature
-/// from [`crate::FeatureCaps`], and 120 bytes of counters and the hour profile. Values not
-/// seen for `max_age_days` before the latest event leave it at the next update.
+/// A baseline learns on event time only and never reads the clock. It stores each value as a
+/// 32-bit key (see the crate documentation for the hash and its collision odds) with a
+/// count and a last-seen day, 8 bytes per value in one allocation, with a cap per feature
+/// from [`crate::FeatureCaps`]. The struct itself takes 128 bytes: counters, the hour
+/// profile, list lengths and the pointer to the values.
+///
+/// Ageing: each update drops the values last seen more than `max_age_days` before the
+/// latest event learned, and the `has_*` queries answer from the values held. The
+/// assessments also ignore values older than `max_age_days` before the assessed event, so
+/// that an identity returning after months is judged against what is still current.
 ///
 /// Events with a failed outcome teach nothing: a password spray or a denied call with a
 /// leaked key must not make the attacker's network familiar.
@@ -65,9 +61,9 @@ impl Baseline {
     /// Learns from one event and returns true, or returns false without change for an event
     /// whose outcome is a failure.
     ///
-    /// Events may arrive out of order: an older event widens `first_seen` and adds to the
-    /// counts, but never moves a value's last-seen day backwards, and a value first seen in
-    /// an event older than `max_age_days` before the latest one is not added.
+    /// Events may arrive out of order. An older event widens `first_seen` and adds to the
+    /// counts, but never moves a value's last-seen day backwards. A value first seen in an
+    /// event older than `max_age_days` before the latest one is not added.
     pub fn update(&mut self, event: &Event, settings: &BaselineSettings) -> bool {
         if event.outcome == Outcome::Failure {
             return false;
@@ -82,7 +78,8 @@ impl Baseline {
         true
     }
 
-    /// Learns already extracted features of an event at `time`.
+    /// Learns already extracted features of an event at `time`. Unlike
+    /// [`Baseline::update`], it does not look at the outcome: the caller decides.
     pub fn learn(
         &mut self,
         features: &EventFeatures<'_>,
@@ -163,22 +160,20 @@ impl Baseline {
 
     /// Compares countries ignoring ASCII case, as the log names them (a code or a name).
     pub fn has_country(&self, country: &str) -> bool {
-        self.seen(Feature::Country, keys::country(country))
-            .is_some()
+        self.contains(Feature::Country, keys::country(country))
     }
 
     pub fn has_city(&self, country: &str, city: &str) -> bool {
-        self.seen(Feature::City, keys::city(country, city))
-            .is_some()
+        self.contains(Feature::City, keys::city(country, city))
     }
 
     pub fn has_asn(&self, asn: u32) -> bool {
-        self.seen(Feature::Asn, asn).is_some()
+        self.contains(Feature::Asn, asn)
     }
 
     /// Returns true when the /24 (IPv4) or /48 (IPv6) network of `address` is known.
     pub fn has_prefix(&self, address: IpAddr) -> bool {
-        self.seen(Feature::Prefix, keys::prefix(address)).is_some()
+        self.contains(Feature::Prefix, keys::prefix(address))
     }
 
     /// Returns true when any major version of the family is known. Families are those of
@@ -193,38 +188,29 @@ impl Baseline {
     /// Returns true when this family and major version are known; majors above 254 count
     /// as 254.
     pub fn has_user_agent(&self, family: &str, major: Option<u64>) -> bool {
-        self.seen(Feature::UserAgent, keys::user_agent(family, major))
-            .is_some()
+        self.contains(Feature::UserAgent, keys::user_agent(family, major))
     }
 
     pub fn has_device(&self, device_id: &str) -> bool {
-        self.seen(Feature::Device, keys::device(device_id))
-            .is_some()
+        self.contains(Feature::Device, keys::device(device_id))
     }
 
     pub fn has_service(&self, service: &str) -> bool {
-        self.seen(Feature::Service, keys::service(service))
-            .is_some()
+        self.contains(Feature::Service, keys::service(service))
     }
 
     /// Returns true when the operation is known within the service (or without one, when
     /// the event named no service).
     pub fn has_operation(&self, service: Option<&str>, operation: &str) -> bool {
-        self.seen(Feature::Operation, keys::operation(service, operation))
-            .is_some()
+        self.contains(Feature::Operation, keys::operation(service, operation))
     }
 
     pub fn has_credential(&self, credential_id: &str) -> bool {
-        self.seen(Feature::Credential, keys::credential(credential_id))
-            .is_some()
+        self.contains(Feature::Credential, keys::credential(credential_id))
     }
 
-    /// Returns how often and when a value was seen, by the key [`EventFeatures`] gives it.
-    pub(crate) fn seen(&self, feature: Feature, key: u32) -> Option<Seen> {
-        self.entry(feature, key).map(|entry| Seen {
-            count: entry.count,
-            last_seen: date_of(entry.last_day),
-        })
+    fn contains(&self, feature: Feature, key: u32) -> bool {
+        self.entry(feature, key).is_some()
     }
 
     pub(crate) fn entry(&self, feature: Feature, key: u32) -> Option<&Entry> {
@@ -250,9 +236,10 @@ impl Baseline {
     }
 
     /// Counts one sighting of a value on `day`, `now_day` being the day of the latest
-    /// event. When the list is full, the new value replaces the least recently seen one
-    /// (ties broken by the lowest count, then by position), unless the new value would
-    /// itself be that one: an old, late event never pushes out a more recent value.
+    /// event. When the list is full, the new value replaces the least recently seen one,
+    /// ties going to the lowest count and then to the first position. The new value is
+    /// dropped instead when it would itself be that one, so that a late event never pushes
+    /// out a more recent value.
     fn record(
         &mut self,
         feature: Feature,
@@ -274,6 +261,7 @@ impl Baseline {
             entry.last_day = entry.last_day.max(day);
             return;
         }
+
         if is_expired(day, now_day, settings.max_age_days) {
             return;
         }
@@ -294,6 +282,7 @@ impl Baseline {
             }
             return;
         }
+
         let mut entries = std::mem::take(&mut self.entries).into_vec();
         // One slot more, not the doubling of `Vec::insert`: new values are rare once a
         // baseline has learned, and every spare slot costs memory in each cached baseline.
@@ -358,7 +347,7 @@ impl Baseline {
         self.lengths = lengths;
     }
 
-    /// Returns the bytes this baseline holds outside its own struct.
+    /// Returns the bytes this baseline allocates outside its own struct.
     pub fn heap_bytes(&self) -> usize {
         std::mem::size_of_val(&*self.entries)
     }
@@ -367,4 +356,16 @@ impl Baseline {
 /// Returns true when a value last seen on `day` is older than `max_age_days` before `now_day`.
 pub(crate) fn is_expired(day: u16, now_day: u16, max_age_days: u16) -> bool {
     now_day.saturating_sub(day) > max_age_days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baseline_struct_stays_small() {
+        // The cache keeps one per identity, so every byte here costs a megabyte per million.
+        assert_eq!(std::mem::size_of::<Baseline>(), 128);
+        assert_eq!(std::mem::size_of::<Entry>(), 8);
+    }
 }

@@ -22,10 +22,11 @@ struct Slot {
     baseline: Baseline,
 }
 
-/// The slots whose baseline changed since it was loaded or last drained: one bit per slot
-/// (a flag in the slot would cost 8 bytes of padding), and the slots in the order they were
-/// marked, so that draining visits only those. The list may repeat a slot or name one that
-/// was evicted since; the bit decides.
+/// The slots whose baseline changed since it was loaded or last drained.
+///
+/// One bit per slot, because a flag in the slot would cost 8 bytes of padding. The slots are
+/// also listed in the order they were marked, so that draining visits only those. The list
+/// may repeat a slot or name one that was evicted since, and the bit decides.
 #[derive(Debug, Default)]
 struct DirtySet {
     bits: Vec<u64>,
@@ -89,9 +90,9 @@ pub struct CacheStats {
 /// The baselines of the most recently active identities, keyed by a compact identity id
 /// that the store assigns.
 ///
-/// Memory: the slots live in one vector that grows by doubling up to the capacity, and the
-/// index is a hash table of 4-byte slot numbers, so the cache adds 16 bytes of slot and
-/// 5 to 10 bytes of index per identity to the baseline itself. When full, loading another identity evicts the least
+/// Memory: the slots live in one vector that grows by doubling up to the capacity. The index
+/// is a hash table of 4-byte slot numbers. So the cache adds to each baseline 16 bytes of
+/// slot and 5 to 10 bytes of index. When full, loading another identity evicts the least
 /// recently used one; a changed baseline is kept aside, serialized, until the engine calls
 /// [`BaselineCache::drain_dirty`] and writes it to the store. The engine should drain after
 /// each batch, because those kept baselines are outside the capacity.
@@ -199,7 +200,7 @@ impl BaselineCache {
     /// Returns the baseline of `id`, loading it on a miss.
     ///
     /// On a miss, a baseline evicted with changes not yet drained is taken back first, so
-    /// that the store's older copy is never read over it; otherwise `loader` is called with
+    /// that the store's older copy is never read over it. Otherwise `loader` is called with
     /// the id and returns the stored baseline, or `None` for an identity never stored, which
     /// starts empty. A loader error is returned and nothing is cached.
     pub fn get_or_load<E>(
@@ -270,7 +271,7 @@ impl BaselineCache {
     }
 
     /// Reserves room for more slots: double, but never past the capacity, so that a full
-    /// cache holds no unused slots.
+    /// cache has no unused slots.
     fn grow(&mut self) {
         if self.slots.len() < self.slots.capacity() {
             return;
@@ -423,5 +424,18 @@ impl CachedBaseline<'_> {
 
     fn mark_dirty(&mut self) {
         self.dirty.insert(self.slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_adds_16_bytes() {
+        assert_eq!(
+            std::mem::size_of::<Slot>(),
+            std::mem::size_of::<Baseline>() + 16
+        );
     }
 }

@@ -31,7 +31,7 @@ pub const FORMAT_VERSION: u8 = 1;
 const HEADER_BYTES: usize = 1 + 4 * 4 + HOUR_BYTES;
 const ENTRY_BYTES: usize = 8;
 
-/// Why bytes could not be read as a baseline.
+/// An error reading bytes as a baseline.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum DecodeError {
     #[error("invalid baseline: empty input, expected a format version byte")]
@@ -140,9 +140,10 @@ impl Baseline {
     }
 
     /// Reads a baseline written by [`Baseline::to_bytes`], rejecting input that is
-    /// truncated, has trailing bytes, or breaks an invariant of the format. Never panics.
+    /// truncated, has trailing bytes, or breaks an invariant of the format. It never panics,
+    /// and a property test feeds it arbitrary bytes to check that.
     ///
-    /// Lists longer than the current caps are accepted; the next update trims them.
+    /// Lists longer than the current caps are accepted, and the next update trims them.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader { bytes, position: 0 };
         let version = reader

@@ -186,7 +186,7 @@ impl<'a> EventFeatures<'a> {
     }
 }
 
-/// The key each feature value is stored under. See [`crate::hash`] for the hash and its
+/// The key each feature value is stored under. The crate documentation gives the hash and its
 /// collision odds.
 pub(crate) mod keys {
     use super::*;

@@ -11,8 +11,8 @@
 //! 6 agents. A collision makes a new value look familiar, so it can hide novelty but never
 //! invent it.
 //!
-//! NOTE: FNV-1a is not keyed. Someone who knows a value in an identity's baseline (its
-//! country, its user agent) could search for another value with the same key, and that
+//! NOTE: FNV-1a is not keyed. An attacker who has learned a value in an identity's baseline
+//! (its country, its user agent) could search for another value with the same key, and that
 //! value would then look familiar.
 
 const OFFSET_BASIS: u32 = 2_166_136_261;

@@ -7,7 +7,8 @@ pub const MAX_HOUR_LEVEL: u8 = 15;
 
 pub(crate) const HOUR_BYTES: usize = HOURS_PER_WEEK as usize / 2;
 
-/// How active an identity is in each hour of the week, 0 (never) to [`MAX_HOUR_LEVEL`].
+/// The activity level of an identity in each hour of the week, from 0 (never) to
+/// [`MAX_HOUR_LEVEL`].
 ///
 /// Each event adds 1 to its hour. When an hour would pass the maximum, every hour is halved
 /// first (rounding down), so the profile keeps its shape while older activity fades: an

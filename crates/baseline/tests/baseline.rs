@@ -13,7 +13,7 @@ fn settings() -> BaselineSettings {
     BaselineSettings::default()
 }
 
-/// A baseline that learned `days` home sign-ins, one a day at 09:15 from 2024-05-06.
+/// Returns a baseline that learned `days` home sign-ins, one a day at 09:15 from 2024-05-06.
 fn home_baseline(days: u32) -> Baseline {
     let mut baseline = Baseline::new();
     for day in 0..days {
@@ -662,7 +662,8 @@ fn zero_weight_hides_feature() {
     assert!(assessment.contribution("new_country").is_none());
 }
 
-/// A workload that called `s3:GetObject` ten times a day apart from its usual network.
+/// Returns the baseline of a workload that called `s3:GetObject` from its usual network
+/// once a day for ten days.
 fn workload_baseline() -> Baseline {
     let mut baseline = Baseline::new();
     for day in 0..10 {

@@ -1,5 +1,5 @@
 //! Memory held by a cache full of realistic baselines, counted by a global allocator that
-//! records every allocation of this test binary. The file holds a single test so that no
+//! records every allocation of this test binary. The file has a single test so that no
 //! other test allocates while it counts.
 
 mod support;

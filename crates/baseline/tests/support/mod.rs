@@ -162,7 +162,7 @@ pub const FIREFOX: &str =
 pub const AWS_CLI: &str = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22";
 pub const BOTO3: &str = "Boto3/1.34.0 Python/3.11.8 Linux/6.5.0 Botocore/1.34.0";
 
-/// A home sign-in of the default person: France, Paris, AS64500, 203.0.113.10, Chrome 124,
+/// Returns a home sign-in of the default person: France, Paris, AS64500, 203.0.113.10, Chrome 124,
 /// device `laptop-1`, at `time`.
 pub fn home_sign_in(time: &str) -> Event {
     EventBuilder::sign_in(time)
@@ -174,7 +174,7 @@ pub fn home_sign_in(time: &str) -> Event {
         .build()
 }
 
-/// A call of the default workload from its usual network: US, Ashburn, AS64600,
+/// Returns a call of the default workload from its usual network: US, Ashburn, AS64600,
 /// 198.51.100.20, boto3, key `AKIAEXAMPLEKEY000001`.
 pub fn workload_call(time: &str, service: &str, operation: &str) -> Event {
     EventBuilder::api_call(time, service, operation)
@@ -261,8 +261,8 @@ const OPERATIONS: [(&str, &str); 24] = [
 ];
 const CREDENTIALS: usize = 4;
 
-/// The address, autonomous system and place of network `n`. One network in four is IPv4,
-/// in one of the three documentation /24s; the others are IPv6, each in its own /48 of
+/// Returns the address, autonomous system and place of network `n`. One network in four is
+/// IPv4, in one of the three documentation /24s. The others are IPv6, each in its own /48 of
 /// 2001:db8::/32, so that most networks have a prefix of their own.
 fn network(n: usize) -> (String, u32, (&'static str, &'static str)) {
     let ip = if n % 4 == 0 {
