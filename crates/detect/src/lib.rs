@@ -14,12 +14,34 @@ mod geo;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+use riposte_baseline::{Baseline, BaselineSettings};
 use riposte_model::{Event, Finding};
 use serde::Deserialize;
 
 pub use detections::DetectionSettings;
 pub use format::{format_duration, format_number};
 pub use geo::distance_km;
+
+/// What a detection may know about the event's actor besides the event.
+pub struct Context<'a> {
+    /// The actor's behavioural baseline as it was before this event, when one is kept.
+    pub baseline: Option<&'a Baseline>,
+    pub baseline_settings: &'a BaselineSettings,
+}
+
+/// Settings used by [`Context::default`].
+static DEFAULT_BASELINE_SETTINGS: std::sync::LazyLock<BaselineSettings> =
+    std::sync::LazyLock::new(BaselineSettings::default);
+
+impl Default for Context<'_> {
+    /// A context without a baseline, as for an actor seen for the first time.
+    fn default() -> Self {
+        Self {
+            baseline: None,
+            baseline_settings: &DEFAULT_BASELINE_SETTINGS,
+        }
+    }
+}
 
 /// A detection: observes events and emits findings.
 ///
@@ -31,7 +53,7 @@ pub trait Detector: Send {
     fn id(&self) -> &'static str;
 
     /// Observes one event and appends any findings it completes.
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>);
+    fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>);
 
     /// Called once when the input ends, for detections that wait for a window to close.
     fn finish(&mut self, _findings: &mut Vec<Finding>) {}
@@ -69,9 +91,9 @@ impl Detectors {
             .collect()
     }
 
-    pub fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    pub fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>) {
         for detector in &mut self.detectors {
-            detector.observe(event, findings);
+            detector.observe(event, context, findings);
         }
     }
 

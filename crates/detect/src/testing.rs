@@ -247,7 +247,7 @@ impl EventBuilder {
 pub fn run(detector: &mut dyn crate::Detector, events: &[Event]) -> Vec<riposte_model::Finding> {
     let mut findings = Vec::new();
     for event in events {
-        detector.observe(event, &mut findings);
+        detector.observe(event, &crate::Context::default(), &mut findings);
     }
     detector.finish(&mut findings);
     findings

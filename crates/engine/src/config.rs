@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use riposte_baseline::BaselineSettings;
 use riposte_detect::DetectionSettings;
 use riposte_enrich::NetworkSettings;
 use riposte_incident::IncidentSettings;
@@ -20,6 +21,8 @@ pub struct Config {
     pub networks: NetworkSettings,
     /// Per-detection switches and thresholds.
     pub detections: DetectionSettings,
+    /// Learning period, sizes and weights of the per-identity baselines.
+    pub baselines: BaselineSettings,
     /// Grouping of findings into incidents.
     pub incidents: IncidentSettings,
     /// Tolerance for events that arrive out of order.
@@ -78,6 +81,9 @@ impl Config {
     /// Returns one message per setting out of range.
     pub fn validate(&self) -> Vec<String> {
         let mut problems = self.detections.validate();
+        if let Err(error) = self.baselines.validate() {
+            problems.push(error.to_string());
+        }
         let window = self.incidents.window_secs;
         if window == 0 || window > MAX_WINDOW_SECS {
             problems.push(format!(

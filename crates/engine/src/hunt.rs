@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use riposte_detect::Detectors;
 use riposte_enrich::{EnrichError, Enricher};
 use riposte_ingest::decode::Reject;
 use riposte_ingest::source::{self, SourceError};
 use riposte_ingest::{Decoded, Decoder, FormatFamily};
 use riposte_model::{Event, Finding, Incident};
 
+use crate::analysis::Analysis;
 use crate::config::Config;
 use crate::merge::{self, Sink};
 use crate::order::ReorderBuffer;
@@ -116,8 +116,7 @@ pub fn hunt(
     let mut run = Run {
         enricher,
         order: ReorderBuffer::new(&options.config.ordering),
-        detectors: Detectors::new(&options.config.detections),
-        findings: Vec::new(),
+        analysis: Analysis::new(&options.config.detections, &options.config.baselines),
         summary: Summary::default(),
         rejects,
         rejects_error: None,
@@ -136,8 +135,7 @@ pub fn hunt(
 struct Run<'a> {
     enricher: Enricher,
     order: ReorderBuffer,
-    detectors: Detectors,
-    findings: Vec<Finding>,
+    analysis: Analysis,
     summary: Summary,
     rejects: Option<RejectWriter>,
     rejects_error: Option<RejectsError>,
@@ -178,24 +176,17 @@ impl Run<'_> {
 
     fn detect(&mut self, event: Box<Event>) {
         let Self {
-            order,
-            detectors,
-            findings,
-            ..
+            order, analysis, ..
         } = self;
-        order.push(event, &mut |ready| detectors.observe(&ready, findings));
+        order.push(event, &mut |ready| analysis.observe(&ready));
     }
 
     fn finish(mut self, options: &HuntOptions, started: Instant) -> Result<HuntReport, HuntError> {
         {
             let Self {
-                order,
-                detectors,
-                findings,
-                ..
+                order, analysis, ..
             } = &mut self;
-            order.flush(&mut |ready| detectors.observe(&ready, findings));
-            detectors.finish(findings);
+            order.flush(&mut |ready| analysis.observe(&ready));
         }
         let stats = self.order.stats();
         self.summary.duplicates = stats.duplicates;
@@ -206,7 +197,7 @@ impl Run<'_> {
             }
         }
 
-        let mut findings = self.findings;
+        let mut findings = self.analysis.finish();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         for finding in &findings {
             *self

@@ -1,5 +1,6 @@
 //! Runs the hunt pipeline: read, normalize, enrich, order, deduplicate, detect and correlate.
 
+mod analysis;
 pub mod config;
 mod hunt;
 mod merge;

@@ -56,7 +56,7 @@ use super::window::{
     TimeOrdered, format_time, is_password_failure, names_an_account, window_from_secs, window_start,
 };
 use crate::detections::ExpiringMap;
-use crate::{Detector, Enabled, format_duration};
+use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "brute_force_success";
 
@@ -268,7 +268,7 @@ impl Detector for BruteForceSuccess {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         if !names_an_account(&event.actor) {
             return;
         }
@@ -508,7 +508,7 @@ mod tests {
                     .ip("203.0.113.9")
                     .failed()
                     .build();
-            detector.observe(&event, &mut findings);
+            detector.observe(&event, &crate::Context::default(), &mut findings);
         }
         assert!(findings.is_empty());
         // Twenty identities fail within any ten minutes, plus what accumulates between sweeps.

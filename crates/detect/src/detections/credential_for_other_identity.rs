@@ -55,7 +55,7 @@ use serde_json::json;
 
 use crate::detections::describe_actor;
 use crate::detections::privilege_grant::describe_target;
-use crate::{Detector, Enabled};
+use crate::{Context, Detector, Enabled};
 
 pub const ID: &str = "credential_for_other_identity";
 
@@ -242,7 +242,7 @@ impl Detector for CredentialForOtherIdentity {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         let created = match event.activity {
             Activity::CredentialCreated => true,
             Activity::CredentialReset => false,

@@ -45,7 +45,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::detections::ExpiringMap;
-use crate::{Detector, Enabled, distance_km, format_duration, format_number};
+use crate::{Context, Detector, Enabled, distance_km, format_duration, format_number};
 
 pub const ID: &str = "impossible_travel";
 
@@ -241,7 +241,7 @@ impl Detector for ImpossibleTravel {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         let Some(now) = Self::sighting(event) else {
             return;
         };

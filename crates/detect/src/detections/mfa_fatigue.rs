@@ -68,7 +68,7 @@ use serde_json::json;
 
 use super::window::{TimeOrdered, format_time, names_an_account, window_from_secs, window_start};
 use crate::detections::ExpiringMap;
-use crate::{Detector, Enabled, format_duration};
+use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "mfa_fatigue";
 
@@ -354,7 +354,7 @@ impl Detector for MfaFatigue {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         if !names_an_account(&event.actor) {
             return;
         }
@@ -606,7 +606,7 @@ mod tests {
         for index in 0..50_000_i64 {
             let mut event = denial(&format!("user{index}@example.com"), 0);
             event.time = start + TimeDelta::seconds(index * 60);
-            detector.observe(&event, &mut findings);
+            detector.observe(&event, &crate::Context::default(), &mut findings);
         }
         assert!(findings.is_empty());
         // Sixty identities fail within any hour, plus what accumulates between sweeps.

@@ -90,7 +90,7 @@ use serde_json::json;
 
 use super::window::{format_time, is_password_failure, window_from_secs, window_start};
 use crate::detections::ExpiringMap;
-use crate::{Detector, Enabled, format_duration};
+use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "password_spray";
 
@@ -784,7 +784,7 @@ impl Detector for PasswordSpray {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         let Some(address) = event.source.origin.ip() else {
             return;
         };
@@ -1176,7 +1176,7 @@ mod tests {
         for index in 0..50_000_i64 {
             let mut event = failure(&user(0), 0, &format!("2001:db8::{index:x}")).build();
             event.time = start + TimeDelta::minutes(index);
-            detector.observe(&event, &mut findings);
+            detector.observe(&event, &crate::Context::default(), &mut findings);
         }
         assert!(findings.is_empty());
         // Sixty sources fail within any hour, plus what accumulates between sweeps.
@@ -1195,7 +1195,7 @@ mod tests {
         for index in 0..5_000_usize {
             let mut event = failure(&user(index), 0, SPRAYER).build();
             event.time = start + TimeDelta::milliseconds(index as i64);
-            detector.observe(&event, &mut findings);
+            detector.observe(&event, &crate::Context::default(), &mut findings);
         }
         assert_eq!(findings.len(), 1);
         let track = detector

@@ -82,7 +82,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
 use crate::detections::describe_actor;
-use crate::{Detector, Enabled};
+use crate::{Context, Detector, Enabled};
 
 pub const ID: &str = "privilege_grant";
 
@@ -662,7 +662,7 @@ impl Detector for PrivilegeGrant {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         if event.activity != Activity::PrivilegeGranted || event.outcome != Outcome::Success {
             return;
         }

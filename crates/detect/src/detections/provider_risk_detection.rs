@@ -42,7 +42,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::detections::ExpiringMap;
-use crate::{Detector, Enabled};
+use crate::{Context, Detector, Enabled};
 
 pub const ID: &str = "provider_risk_detection";
 
@@ -151,7 +151,7 @@ impl Detector for ProviderRiskDetection {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         if event.activity != Activity::RiskDetected {
             return;
         }

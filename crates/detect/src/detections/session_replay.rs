@@ -97,7 +97,7 @@ use crate::detections::client::{
     Network, NetworkChange, Software, is_aws_written_user_agent, is_internal, is_placeholder,
     parse_user_agent,
 };
-use crate::{Detector, Enabled, format_duration};
+use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "session_replay";
 
@@ -506,7 +506,7 @@ impl Detector for SessionReplay {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         let keys = Self::identifiers(event);
         if keys.is_empty() {
             return;

@@ -67,7 +67,7 @@ use serde_json::{Value, json};
 
 use crate::detections::describe_actor;
 use crate::detections::privilege_grant::policy_document;
-use crate::{Detector, Enabled};
+use crate::{Context, Detector, Enabled};
 
 pub const ID: &str = "trust_policy_changed";
 
@@ -560,7 +560,7 @@ impl Detector for TrustPolicyChanged {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         let trust_policy = event
             .privileges
             .iter()

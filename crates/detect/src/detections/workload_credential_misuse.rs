@@ -68,7 +68,7 @@ use serde_json::{Value, json};
 
 use crate::detections::ExpiringMap;
 use crate::detections::client::{is_aws_console_user_agent, is_internal, parse_user_agent};
-use crate::{Detector, Enabled, format_duration};
+use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "workload_credential_misuse";
 
@@ -465,7 +465,7 @@ impl Detector for WorkloadCredentialMisuse {
         ID
     }
 
-    fn observe(&mut self, event: &Event, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
         let failed_authentication =
             event.activity.is_authentication() && event.outcome == Outcome::Failure;
         if failed_authentication {
@@ -777,7 +777,7 @@ mod tests {
                 EventBuilder::new(&format!("user{index}@example.com"), "2024-05-01T10:00:00Z")
                     .ip("203.0.113.50")
                     .build();
-            detector.observe(&event, &mut findings);
+            detector.observe(&event, &crate::Context::default(), &mut findings);
         }
         let address: IpAddr = "203.0.113.50".parse().unwrap();
         assert_eq!(
@@ -786,7 +786,7 @@ mod tests {
         );
         // A workload there is reported once, with at most the cap of people.
         let workload = instance_call("2024-05-01T10:01:00Z", "203.0.113.50").build();
-        detector.observe(&workload, &mut findings);
+        detector.observe(&workload, &crate::Context::default(), &mut findings);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].related.len(), MAX_IDENTITIES_PER_ADDRESS);
         assert_eq!(findings[0].evidence.len(), MAX_IDENTITIES_PER_ADDRESS + 1);
@@ -797,7 +797,7 @@ mod tests {
             let event = EventBuilder::new("dave@example.com", &time)
                 .ip(&format!("2001:db8::{second:x}"))
                 .build();
-            detector.observe(&event, &mut findings);
+            detector.observe(&event, &crate::Context::default(), &mut findings);
         }
         // At most the addresses of the last hour (360) plus those since the last sweep.
         assert!(
