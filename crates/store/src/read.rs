@@ -15,8 +15,17 @@ use crate::records::{
 };
 use crate::{Store, StoreError, sql_error};
 
-const IDENTITY_COLUMNS: &str = "id, provider, provider_id, kind, kind_override, display_name, \
-                                email, first_seen, last_seen, event_count, authentication_count";
+/// Expands to a SELECT of every column [`RawIdentity`] reads, followed by `$rest`, as one
+/// string literal so that no read formats its statement text.
+macro_rules! select_identities {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, provider, provider_id, kind, kind_override, display_name, email, ",
+            "first_seen, last_seen, event_count, authentication_count FROM identities ",
+            $rest
+        )
+    };
+}
 
 /// An identities row as SQLite returns it, before its values are checked.
 struct RawIdentity {
@@ -148,7 +157,7 @@ impl Store {
 
     pub fn identity(&self, id: i64) -> Result<Option<IdentityRecord>, StoreError> {
         self.fetch_one(
-            &format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id = ?1"),
+            select_identities!("WHERE id = ?1"),
             params![id],
             || format!("read identity {id}"),
             RawIdentity::from_row,
@@ -158,9 +167,7 @@ impl Store {
 
     pub fn identity_by_key(&self, key: &IdentityKey) -> Result<Option<IdentityRecord>, StoreError> {
         self.fetch_one(
-            &format!(
-                "SELECT {IDENTITY_COLUMNS} FROM identities WHERE provider = ?1 AND provider_id = ?2"
-            ),
+            select_identities!("WHERE provider = ?1 AND provider_id = ?2"),
             params![key.provider.as_str(), key.id.as_ref()],
             || format!("read identity `{key}`"),
             RawIdentity::from_row,
@@ -172,7 +179,7 @@ impl Store {
     /// order.
     pub fn identities_with_email(&self, email: &str) -> Result<Vec<IdentityRecord>, StoreError> {
         self.collect(
-            &format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE email = ?1 ORDER BY id"),
+            select_identities!("WHERE email = ?1 ORDER BY id"),
             params![email],
             || format!("read identities with e-mail address `{email}`"),
             RawIdentity::from_row,
@@ -190,7 +197,7 @@ impl Store {
         // One statement text per combination of filters, so that each is prepared once and
         // the kind filter can use its index. SQLite sizes the parameter list by the largest
         // index in the text, `?4`, so all four values bind even when a filter is absent.
-        let mut sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE id > ?1");
+        let mut sql = String::from(select_identities!("WHERE id > ?1"));
         if filter.kind.is_some() {
             sql.push_str(" AND effective_kind = ?2");
         }
