@@ -39,7 +39,7 @@ fn time(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_740_787_200 + seconds, 0).unwrap()
 }
 
-/// A batch of identities `first..first + count`, each with one event and a baseline.
+/// Builds a batch of identities `first..first + count`, each with one event and a baseline.
 fn batch(first: i64, count: i64) -> Batch {
     let mut batch = Batch::new();
     for n in first..first + count {

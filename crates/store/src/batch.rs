@@ -31,8 +31,8 @@ impl Batch {
     }
 
     /// Adds a link and returns true, or returns false for a link of an identity to itself,
-    /// which says nothing and is not stored.
-    pub fn link(&mut self, link: Link) -> bool {
+    /// which carries no information and is not stored.
+    pub fn add_link(&mut self, link: Link) -> bool {
         if link.a == link.b {
             return false;
         }
@@ -45,7 +45,7 @@ impl Batch {
         self.baselines.push(baseline);
     }
 
-    pub fn privilege_seen(&mut self, privilege: PrivilegeSeen) {
+    pub fn add_privilege(&mut self, privilege: PrivilegeSeen) {
         self.privileges.push(privilege);
     }
 
@@ -60,7 +60,7 @@ impl Batch {
     }
 
     /// Sets the checkpoint of an input file, replacing the stored one. Put the checkpoint in
-    /// the batch that holds what its records taught, so that both land together.
+    /// the batch that contains what its records taught, so that both land together.
     pub fn put_checkpoint(&mut self, checkpoint: Checkpoint) {
         self.checkpoints.push(checkpoint);
     }

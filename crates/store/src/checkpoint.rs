@@ -64,12 +64,12 @@ impl io::Write for HashWriter<'_> {
     }
 }
 
-/// Where to read an input file from, given its checkpoint.
+/// The position from which to read an input file again, given its checkpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resume {
     /// The file is the one checkpointed: read from this byte offset. When it equals the file
     /// size, nothing was appended.
-    From(u64),
+    At(u64),
     /// The file is smaller than the offset consumed: it was truncated or rotated.
     Shrunk,
     /// The first bytes differ from those checkpointed: another file has taken the path.
@@ -87,7 +87,7 @@ impl Checkpoint {
         if head.len != self.head_len || head.sha256 != self.head_sha256 {
             return Ok(Resume::Replaced);
         }
-        Ok(Resume::From(self.offset))
+        Ok(Resume::At(self.offset))
     }
 
     /// Opens the checkpointed file and compares it with the checkpoint.
@@ -145,7 +145,7 @@ mod tests {
         let checkpoint = checkpoint_of(b"{\"a\":1}\n", 8);
         let grown = b"{\"a\":1}\n{\"a\":2}\n";
         let resume = checkpoint.compare(grown.len() as u64, &grown[..]).unwrap();
-        assert_eq!(resume, Resume::From(8));
+        assert_eq!(resume, Resume::At(8));
     }
 
     #[test]
@@ -156,7 +156,7 @@ mod tests {
         let resume = checkpoint
             .compare(content.len() as u64, content.as_slice())
             .unwrap();
-        assert_eq!(resume, Resume::From(100));
+        assert_eq!(resume, Resume::At(100));
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub(crate) fn from_millis(
     })
 }
 
-/// Converts a count or size for an INTEGER column, which holds at most `i64::MAX`.
+/// Converts a count or size for an INTEGER column, whose maximum is `i64::MAX`.
 pub(crate) fn to_integer(
     path: &Path,
     table: &'static str,

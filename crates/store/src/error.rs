@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-/// Why an operation on the state file failed. Every message names the state file or the input
+/// The error of an operation on the state file. Every message names the state file or the input
 /// file involved, except [`StoreError::Serialize`], which happens before any file is touched.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -27,6 +27,12 @@ pub enum StoreError {
     )]
     ForeignDatabase { path: PathBuf, reason: String },
 
+    /// [`Store::open_existing`](crate::Store::open_existing) found no file.
+    #[error(
+        "cannot open state file `{path}`: no such file; `riposte hunt --state FILE` creates one"
+    )]
+    Missing { path: PathBuf },
+
     /// The file was written by a later riposte with a schema this binary does not know.
     #[error(
         "state file `{path}` has schema version {found}; this riposte knows up to {known}: upgrade riposte"
@@ -44,7 +50,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
 
-    /// A read or a write failed. `action` says what was being done, such as
+    /// A read or a write failed. `action` names what was being done, such as
     /// `write baseline of identity 42`.
     #[error("cannot {action} in state file `{path}`: {source}")]
     Sql {
@@ -53,7 +59,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
 
-    /// A row holds a value this binary cannot read back.
+    /// A row contains a value this binary cannot read back.
     #[error("invalid value `{value}` in `{table}.{column}` of state file `{path}`: {expected}")]
     InvalidValue {
         path: PathBuf,
@@ -74,7 +80,7 @@ pub enum StoreError {
         expected: &'static str,
     },
 
-    /// The batch gave an identity an id other than the one the file holds for it. This
+    /// The batch gave an identity an id other than the one stored for it. This
     /// happens when two processes write new identities to the same state file at once.
     #[error(
         "cannot write identity `{key}` to state file `{path}`: the batch gives it id {given}, but the file holds it as id {stored}; run one riposte per state file"
@@ -86,7 +92,7 @@ pub enum StoreError {
         stored: i64,
     },
 
-    /// A batch or a call updated a run that the file does not hold.
+    /// A batch or a call updated a run that is not in the file.
     #[error("cannot update run {id} in state file `{path}`: no such run")]
     RunNotFound { path: PathBuf, id: i64 },
 

@@ -1,5 +1,6 @@
 //! The embedded state store of riposte: one SQLite file that keeps identities, their links,
-//! baselines, privileges, findings, incidents, input checkpoints and runs across runs.
+//! baselines, privileges, findings and incidents from one run to the next, with the reading
+//! position of each input file and a record of each run.
 //!
 //! # Writing
 //!
@@ -57,9 +58,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// The maximum size of SQLite's page cache, in KiB. A batch of 10,000 identities with
-/// 300-byte baselines dirties about 6 MiB of pages; with the default 2 MiB cache SQLite
-/// spills them to the WAL before the commit, and updates of known identities measured about
-/// 15% slower (`benches/commit.rs`). SQLite allocates cache pages as it uses them.
+/// 300-byte baselines dirties about 5 MiB of pages. The default 2 MiB cache spills them to
+/// the WAL before the commit, which made updates of known identities about 15% slower in
+/// `benches/commit.rs`. SQLite allocates cache pages as it uses them.
 const CACHE_KIB: i64 = 32 * 1024;
 
 /// Prepared statements kept compiled per connection: more than the store's distinct
@@ -90,13 +91,27 @@ impl Store {
     /// Opens the state file at `path`, creating it when it does not exist, and brings its
     /// schema up to [`SCHEMA_VERSION`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_with(path.as_ref(), OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// Opens an existing state file, as [`Store::open`] does, but fails instead of creating a
+    /// file that does not exist. For commands that only read the state of earlier runs.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Self::open_with(path, OpenFlags::empty())
+    }
+
+    fn open_with(path: &Path, create: OpenFlags) -> Result<Self, StoreError> {
+        let path = path.to_path_buf();
         let open_error = |source| StoreError::open(&path, source);
 
         // Without SQLITE_OPEN_URI, a path such as `file:x?mode=ro` is a file name, not a URI.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create;
         let mut conn = Connection::open_with_flags(&path, flags).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
 
@@ -113,14 +128,13 @@ impl Store {
         // to disk before each checkpoint copies it into the database file. With
         // synchronous=NORMAL a commit does not wait for a sync of its own, so:
         // - a process crash (kill -9, panic, OOM) loses no committed transaction, because the
-        //   operating system already holds the written pages;
+        //   operating system already has the written pages;
         // - an operating system crash or power loss may roll back the transactions committed
         //   since the last sync, but the file stays consistent: it opens at an earlier
         //   committed state, never a partial one.
         // The transactions that such a crash rolls back include their checkpoints, so the
-        // engine re-reads the same input and counts nothing twice. FULL would sync every
-        // commit, which costs one fsync per batch for durability that replaying the input
-        // already gives.
+        // engine re-reads the same input and counts nothing twice. For file inputs, FULL
+        // would cost one fsync per batch for a durability that re-reading already gives.
         conn.execute_batch(&format!(
             "PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
@@ -150,7 +164,7 @@ impl Store {
         &self.path
     }
 
-    /// Returns the id the file holds for `key`, or allocates one for a key it does not hold.
+    /// Returns the stored id of `key`, or allocates one for a key the file does not contain.
     ///
     /// Asking again for a key that is allocated but not yet committed returns the same id.
     pub fn resolve_identity(&mut self, key: &IdentityKey) -> Result<ResolvedId, StoreError> {
@@ -161,7 +175,13 @@ impl Store {
             return Ok(ResolvedId { id, is_new: false });
         }
         let id = self.next_identity_id;
-        self.next_identity_id = id.saturating_add(1);
+        self.next_identity_id = id.checked_add(1).ok_or_else(|| StoreError::Unwritable {
+            path: self.path.clone(),
+            table: "identities",
+            column: "id",
+            value: id.to_string(),
+            expected: "expected an id below 9223372036854775807",
+        })?;
         self.pending_ids.insert(key.clone(), id);
         Ok(ResolvedId { id, is_new: true })
     }

@@ -15,7 +15,7 @@ use crate::StoreError;
 /// The migrations, oldest first. Never edit one that has shipped: add a new file.
 const MIGRATIONS: [&str; 1] = [include_str!("../migrations/0001_initial.sql")];
 
-/// The schema version this binary writes: the number of migrations it knows.
+/// The schema version this binary writes: the number of migrations it contains.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `RPST` in ASCII: the `application_id` of riposte state files.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
-/// The id of an identity inside one state file, and whether the file holds it yet.
+/// The id of an identity inside one state file, and whether the file contains it yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResolvedId {
     pub id: i64,
@@ -20,8 +20,8 @@ pub struct ResolvedId {
     pub is_new: bool,
 }
 
-/// What one batch learned about an identity. Merged into the stored row as documented on
-/// each field, so that a batch carries only what its own events saw.
+/// The changes one batch makes to an identity. They are merged into the stored row as
+/// documented on each field, so that a batch carries only what its own events saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdentityUpsert {
     /// The id from [`Store::resolve_identity`](crate::Store::resolve_identity).
@@ -47,7 +47,7 @@ pub struct IdentityUpsert {
     pub new_authentications: u64,
 }
 
-/// An identity as the state file holds it.
+/// An identity as stored in the state file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdentityRecord {
     pub id: i64,
@@ -96,7 +96,7 @@ impl Default for IdentityFilter {
     }
 }
 
-/// Where a link between two identities was learned.
+/// The source from which a link between two identities was learned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LinkSource {
     /// Both accounts are listed under one person or workload in the inventory file.
@@ -159,7 +159,7 @@ pub struct Link {
     pub a: i64,
     pub b: i64,
     pub source: LinkSource,
-    /// What shows the link, such as the id of the event that carried it.
+    /// The evidence of the link, such as the id of the event that carried it.
     pub evidence: Option<Box<str>>,
     /// Event time at which the link was seen. The stored value becomes the earliest, and the
     /// evidence kept is that of the earliest.

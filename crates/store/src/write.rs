@@ -94,11 +94,14 @@ const UPDATE_RUN_COUNTS: &str =
 
 impl Store {
     /// Writes the batch in one transaction: all of it lands, or nothing does and the error
-    /// says which row failed.
+    /// names the row that failed.
     pub fn commit(&mut self, batch: &Batch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         let path = self.path.as_path();
-        // IMMEDIATE takes the write lock at the start, so that the transaction cannot fail
-        // halfway for want of it.
+        // IMMEDIATE takes the write lock at the start, so that no statement inside the
+        // transaction fails with SQLITE_BUSY while upgrading a read lock.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

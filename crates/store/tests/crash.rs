@@ -34,7 +34,7 @@ const CHILD_ENV: &str = "RIPOSTE_STORE_CRASH_CHILD";
 /// several milliseconds, so that kills often land inside one.
 const IDENTITIES_PER_BATCH: i64 = 400;
 
-/// The identity whose event count is the number of committed batches.
+/// Returns the key of the identity whose event count is the number of committed batches.
 fn counter_key() -> riposte_model::IdentityKey {
     key(Provider::Okta, "batch-counter")
 }

@@ -251,6 +251,25 @@ fn missing_folder_names_path() {
     );
 }
 
+#[test]
+fn open_existing_rejects_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_path(&dir);
+    let error = Store::open_existing(&path).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot open state file `{}`: no such file; `riposte hunt --state FILE` creates one",
+            path.display()
+        )
+    );
+    assert!(!path.exists());
+
+    Store::open(&path).unwrap().close().unwrap();
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}
+
 // Identities and id allocation.
 
 #[test]
@@ -552,28 +571,28 @@ fn links_read_from_both_ends() {
     for id in 1..=3 {
         batch.upsert_identity(upsert(id, key(Provider::Okta, &format!("u{id}")), 0));
     }
-    assert!(batch.link(Link {
+    assert!(batch.add_link(Link {
         a: 2,
         b: 1,
         source: LinkSource::Email,
         evidence: Some("evt-late".into()),
         first_seen: at(200),
     }));
-    assert!(batch.link(Link {
+    assert!(batch.add_link(Link {
         a: 1,
         b: 2,
         source: LinkSource::Email,
         evidence: Some("evt-early".into()),
         first_seen: at(100),
     }));
-    assert!(batch.link(Link {
+    assert!(batch.add_link(Link {
         a: 2,
         b: 3,
         source: LinkSource::FederationSessionName,
         evidence: None,
         first_seen: at(300),
     }));
-    assert!(!batch.link(Link {
+    assert!(!batch.add_link(Link {
         a: 3,
         b: 3,
         source: LinkSource::Upn,
@@ -621,21 +640,21 @@ fn privileges_keep_first_grant_and_admin() {
     let (_dir, mut store) = open_new();
     let mut batch = Batch::new();
     batch.upsert_identity(upsert(1, key(Provider::Aws, "AIDAEXAMPLE"), 0));
-    batch.privilege_seen(PrivilegeSeen {
+    batch.add_privilege(PrivilegeSeen {
         identity_id: 1,
         privilege: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
         admin: true,
         first_seen: at(500),
         event_id: "evt-2".into(),
     });
-    batch.privilege_seen(PrivilegeSeen {
+    batch.add_privilege(PrivilegeSeen {
         identity_id: 1,
         privilege: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
         admin: false,
         first_seen: at(100),
         event_id: "evt-1".into(),
     });
-    batch.privilege_seen(PrivilegeSeen {
+    batch.add_privilege(PrivilegeSeen {
         identity_id: 1,
         privilege: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
         admin: false,
@@ -779,7 +798,7 @@ fn checkpoints_read_one_and_all() {
     assert_eq!(all, expected);
 
     std::fs::write(&input, "{\"Records\": []}\n{\"Records\": []}\n").unwrap();
-    assert_eq!(first.compare_file().unwrap(), Resume::From(16));
+    assert_eq!(first.compare_file().unwrap(), Resume::At(16));
 }
 
 #[test]

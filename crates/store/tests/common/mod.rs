@@ -21,7 +21,7 @@ pub fn key(provider: Provider, id: &str) -> IdentityKey {
     }
 }
 
-/// An upsert of one event of a human seen at `seconds`.
+/// Builds the upsert of one event of a human seen at `seconds`.
 pub fn upsert(id: i64, key: IdentityKey, seconds: i64) -> IdentityUpsert {
     IdentityUpsert {
         id,
