@@ -35,7 +35,8 @@ pub struct IdentityUpsert {
     pub kind_override: Option<Box<str>>,
     /// Replaces the stored name when set; `None` keeps it.
     pub display_name: Option<Box<str>>,
-    /// Replaces the stored address when set; `None` keeps it.
+    /// Replaces the stored address when set, unless the two differ only in ASCII case; `None`
+    /// keeps it.
     pub email: Option<Box<str>>,
     /// The earliest event time of this batch; the stored value becomes the minimum.
     pub first_seen: Timestamp,

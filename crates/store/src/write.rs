@@ -12,22 +12,41 @@ use crate::records::{
 };
 use crate::{Batch, Store, StoreError, sql_error};
 
-/// Inserts an identity or merges the batch's view into the stored row, as documented on
-/// [`IdentityUpsert`]. The logged kind `unknown` never replaces a known kind.
+/// Inserts an identity, or merges the batch's times and counts into the stored row.
+///
+/// The descriptive columns (kind, override, name, e-mail address) are left to
+/// [`UPDATE_IDENTITY_DESCRIPTION`], run only when the returned flag says they would change.
+/// Setting them here on every upsert rewrites the entries of `identities_by_kind` and
+/// `identities_by_email` even when the values are equal, which made a batch updating 10,000
+/// known identities 20 to 35% slower in `benches/commit.rs`. RETURNING sees the row after
+/// the insert or update; bound parameters keep their values there.
 const UPSERT_IDENTITY: &str = "
     INSERT INTO identities (id, provider, provider_id, kind, kind_override, display_name, email,
                             first_seen, last_seen, event_count, authentication_count)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
     ON CONFLICT (provider, provider_id) DO UPDATE SET
-        kind = CASE WHEN excluded.kind = 'unknown' THEN kind ELSE excluded.kind END,
-        kind_override = excluded.kind_override,
-        display_name = coalesce(excluded.display_name, display_name),
-        email = coalesce(excluded.email, email),
         first_seen = min(first_seen, excluded.first_seen),
         last_seen = max(last_seen, excluded.last_seen),
         event_count = event_count + excluded.event_count,
         authentication_count = authentication_count + excluded.authentication_count
-    RETURNING id";
+    RETURNING
+        id,
+        (?4 <> 'unknown' AND kind IS NOT ?4)
+            OR kind_override IS NOT ?5
+            OR (?6 IS NOT NULL AND display_name IS NOT ?6)
+            OR (?7 IS NOT NULL AND email IS NOT ?7)";
+
+/// Applies the merge rules of [`IdentityUpsert`] to the descriptive columns: the logged kind
+/// `unknown` never replaces a known kind, the override is always replaced, a name replaces the
+/// stored one when the batch has one, and so does an address that differs in more than ASCII
+/// case (`email` compares with its NOCASE collation).
+const UPDATE_IDENTITY_DESCRIPTION: &str = "
+    UPDATE identities SET
+        kind = CASE WHEN ?2 = 'unknown' THEN kind ELSE ?2 END,
+        kind_override = ?3,
+        display_name = coalesce(?4, display_name),
+        email = CASE WHEN ?5 IS NULL OR email = ?5 THEN email ELSE ?5 END
+    WHERE id = ?1";
 
 /// In SQLite, every expression of an UPDATE's SET reads the row as it was before the update,
 /// so `evidence` compares against the old `first_seen`.
@@ -213,7 +232,7 @@ fn write_identity(
         "authentication_count",
         identity.new_authentications,
     )?;
-    let stored_id: i64 = tx
+    let (stored_id, description_changed): (i64, bool) = tx
         .prepare_cached(UPSERT_IDENTITY)
         .and_then(|mut statement| {
             statement.query_row(
@@ -230,7 +249,7 @@ fn write_identity(
                     new_events,
                     new_authentications,
                 ],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
         })
         .map_err(sql_error(path, || {
@@ -243,6 +262,21 @@ fn write_identity(
             given: identity.id,
             stored: stored_id,
         });
+    }
+    if description_changed {
+        tx.prepare_cached(UPDATE_IDENTITY_DESCRIPTION)
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    identity.id,
+                    identity.kind.as_str(),
+                    identity.kind_override.as_deref(),
+                    identity.display_name.as_deref(),
+                    identity.email.as_deref(),
+                ])
+            })
+            .map_err(sql_error(path, || {
+                format!("write identity `{key}` with id {}", identity.id)
+            }))?;
     }
     Ok(())
 }

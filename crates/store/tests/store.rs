@@ -339,6 +339,46 @@ fn upsert_merges_counts_and_times() {
 }
 
 #[test]
+fn upsert_replaces_name_and_address() {
+    let (_dir, mut store) = open_new();
+    let alice = key(Provider::Entra, "5f1c");
+    let mut batch = Batch::new();
+    let mut first = upsert(1, alice.clone(), 0);
+    first.display_name = Some("Alice".into());
+    first.email = Some("alice@example.com".into());
+    batch.upsert_identity(first);
+    store.commit(&batch).unwrap();
+
+    // An address that differs only in ASCII case is the same address and is kept.
+    batch.clear();
+    let mut renamed = upsert(1, alice.clone(), 10);
+    renamed.display_name = Some("Alice Liddell".into());
+    renamed.email = Some("ALICE@example.com".into());
+    renamed.kind_override = Some("human".into());
+    batch.upsert_identity(renamed);
+    store.commit(&batch).unwrap();
+    let stored = store.identity(1).unwrap().unwrap();
+    assert_eq!(stored.display_name.as_deref(), Some("Alice Liddell"));
+    assert_eq!(stored.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(stored.kind_override.as_deref(), Some("human"));
+
+    batch.clear();
+    let mut moved = upsert(1, alice, 20);
+    moved.email = Some("alice@example.org".into());
+    moved.kind_override = Some("human".into());
+    batch.upsert_identity(moved);
+    store.commit(&batch).unwrap();
+    let stored = store.identity(1).unwrap().unwrap();
+    assert_eq!(stored.display_name.as_deref(), Some("Alice Liddell"));
+    assert_eq!(stored.email.as_deref(), Some("alice@example.org"));
+    assert_eq!(stored.event_count, 3);
+    assert_eq!(
+        store.identities_with_email("alice@example.com").unwrap(),
+        []
+    );
+}
+
+#[test]
 fn logged_kind_replaces_known_kind() {
     let (_dir, mut store) = open_new();
     let role = key(Provider::Aws, "AROAEXAMPLE:build");
