@@ -532,6 +532,35 @@ fn id_conflict_between_writers_is_rejected() {
     assert_eq!(first.identity(1).unwrap().unwrap().event_count, 1);
 }
 
+#[test]
+fn id_taken_by_other_writer_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_path(&dir);
+    let mut first = Store::open(&path).unwrap();
+    let mut second = Store::open(&path).unwrap();
+    let alice = key(Provider::Okta, "00u1");
+    let bob = key(Provider::Okta, "00u2");
+    assert_eq!(first.resolve_identity(&alice).unwrap().id, 1);
+    assert_eq!(second.resolve_identity(&bob).unwrap().id, 1);
+
+    let mut batch = Batch::new();
+    batch.upsert_identity(upsert(1, alice, 0));
+    first.commit(&batch).unwrap();
+    batch.clear();
+    batch.upsert_identity(upsert(1, bob.clone(), 0));
+    batch.put_baseline(baseline(1, 0, 10, 0));
+    let error = second.commit(&batch).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot write identity `okta:00u2` with id 1 in state file `{}`: UNIQUE constraint failed: identities.id",
+            path.display()
+        )
+    );
+    assert_eq!(second.identity_id(&bob).unwrap(), None);
+    assert_eq!(second.baseline(1).unwrap(), None);
+}
+
 // Atomicity.
 
 #[test]
