@@ -128,6 +128,13 @@ pub fn hunt(
         run.input_failed(error);
     }
     let decoder = Decoder::new(options.format);
+    let inputs: Vec<merge::MergeInput> = inputs
+        .into_iter()
+        .map(|input| merge::MergeInput {
+            input,
+            skip_frames: 0,
+        })
+        .collect();
     merge::merge(&inputs, &decoder, MAX_OPEN_INPUTS, &mut run);
     run.finish(options, started)
 }

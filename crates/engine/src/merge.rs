@@ -32,44 +32,106 @@ pub(crate) trait Sink {
     fn other(&mut self, decoded: Decoded);
     /// Records an input that could not be opened.
     fn input_failed(&mut self, error: SourceError);
+    /// Returns true when the sink wants a barrier: a point where every record handed on so far
+    /// is fully processed, so that its progress can be saved.
+    fn barrier_due(&mut self) -> bool {
+        false
+    }
+    /// Receives the progress of every input opened so far, at a barrier.
+    fn barrier(&mut self, _progress: &[InputProgress]) {}
+}
+
+/// How far an input has been handed on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InputProgress {
+    pub input: Input,
+    /// Frames (raw records: lines, or elements of a top-level array) whose every decoded
+    /// record has been handed to the sink, counted from the start of the input.
+    pub frames: u64,
+    /// True once the input was read to its end.
+    pub finished: bool,
+}
+
+/// One input to read, with the frames to skip because an earlier run processed them.
+#[derive(Clone, Debug)]
+pub(crate) struct MergeInput {
+    pub input: Input,
+    pub skip_frames: u64,
 }
 
 struct Cursor {
     framer: Framer<Box<dyn BufRead + Send>>,
     name: Arc<Path>,
-    pending: VecDeque<Decoded>,
-    head: Option<Box<Event>>,
+    /// Decoded records not yet handed on, each with whether it is the last of its frame.
+    pending: VecDeque<(Decoded, bool)>,
+    head: Option<(Box<Event>, bool)>,
+    frames_done: u64,
+    /// True while some but not all records of a frame have been handed on.
+    mid_frame: bool,
+    /// Index of the input in the progress list.
+    progress: usize,
 }
 
 impl Cursor {
-    fn open(input: &Input) -> Result<Self, SourceError> {
+    fn open(input: &Input, skip_frames: u64, progress: usize) -> Result<Self, SourceError> {
+        let mut framer = Framer::new(source::open(input)?);
+        let mut frames_done = 0;
+        while frames_done < skip_frames && framer.next().is_some() {
+            frames_done += 1;
+        }
         Ok(Self {
-            framer: Framer::new(source::open(input)?),
+            framer,
             name: input.name(),
             pending: VecDeque::new(),
             head: None,
+            frames_done,
+            mid_frame: false,
+            progress,
         })
+    }
+
+    fn handed_on(&mut self, last_of_frame: bool) {
+        if last_of_frame {
+            self.frames_done += 1;
+            self.mid_frame = false;
+        } else {
+            self.mid_frame = true;
+        }
     }
 
     /// Moves to the next event, handing every non-event record met on the way to `sink`.
     /// Returns false at the end of the input.
     fn advance(&mut self, decoder: &Decoder, sink: &mut dyn Sink) -> bool {
         loop {
-            while let Some(decoded) = self.pending.pop_front() {
+            while let Some((decoded, last)) = self.pending.pop_front() {
                 match decoded {
                     Decoded::Event(event) => {
-                        self.head = Some(event);
+                        self.head = Some((event, last));
                         return true;
                     }
-                    other => sink.other(other),
+                    other => {
+                        sink.other(other);
+                        self.handed_on(last);
+                    }
                 }
             }
             let Some(item) = self.framer.next() else {
                 self.head = None;
                 return false;
             };
-            let pending = &mut self.pending;
-            decoder.decode_item(item, &self.name, &mut |decoded| pending.push_back(decoded));
+            let mut decoded = Vec::new();
+            decoder.decode_item(item, &self.name, &mut |record| decoded.push(record));
+            if decoded.is_empty() {
+                // An empty array: a frame without records.
+                self.frames_done += 1;
+            }
+            let count = decoded.len();
+            self.pending.extend(
+                decoded
+                    .into_iter()
+                    .enumerate()
+                    .map(|(position, record)| (record, position + 1 == count)),
+            );
         }
     }
 }
@@ -99,10 +161,16 @@ fn is_regular_file(path: &Path) -> bool {
 
 /// Reads `inputs` in merged event-time order into `sink`, with at most `max_open` files open
 /// at once. Standard input and other inputs that are not regular files are read from the start,
-/// since they cannot be read twice.
-pub(crate) fn merge(inputs: &[Input], decoder: &Decoder, max_open: usize, sink: &mut dyn Sink) {
-    let mut waiting: Vec<(Option<Timestamp>, usize, &Input)> = Vec::new();
-    for (position, input) in inputs.iter().enumerate() {
+/// since they cannot be read twice. Returns the final progress of every input opened.
+pub(crate) fn merge(
+    inputs: &[MergeInput],
+    decoder: &Decoder,
+    max_open: usize,
+    sink: &mut dyn Sink,
+) -> Vec<InputProgress> {
+    let mut waiting: Vec<(Option<Timestamp>, usize, &MergeInput)> = Vec::new();
+    for (position, entry) in inputs.iter().enumerate() {
+        let input = &entry.input;
         let first = match input {
             // Standard input, named pipes and process substitutions can be read only once.
             Input::Stdin => None,
@@ -115,17 +183,18 @@ pub(crate) fn merge(inputs: &[Input], decoder: &Decoder, max_open: usize, sink: 
                 }
             },
         };
-        waiting.push((first, position, input));
+        waiting.push((first, position, entry));
     }
     // Inputs without a known first time (standard input, files without events) open first.
-    waiting.sort_by_key(|(first, position, input)| (*first, input.name(), *position));
-    let mut waiting: VecDeque<(Option<Timestamp>, usize, &Input)> = waiting.into();
+    waiting.sort_by_key(|(first, position, entry)| (*first, entry.input.name(), *position));
+    let mut waiting: VecDeque<(Option<Timestamp>, usize, &MergeInput)> = waiting.into();
 
+    let mut progress: Vec<InputProgress> = Vec::new();
     let mut cursors: Vec<Option<Cursor>> = Vec::new();
     let mut active: BinaryHeap<Reverse<(Timestamp, usize)>> = BinaryHeap::new();
     let max_open = max_open.max(1);
     loop {
-        while let Some(&(first, _, input)) = waiting.front() {
+        while let Some(&(first, _, entry)) = waiting.front() {
             let oldest_head = active.peek().map(|Reverse((time, _))| *time);
             let due = match (first, oldest_head) {
                 (_, None) | (None, _) => true,
@@ -135,20 +204,27 @@ pub(crate) fn merge(inputs: &[Input], decoder: &Decoder, max_open: usize, sink: 
                 break;
             }
             waiting.pop_front();
-            let mut cursor = match Cursor::open(input) {
+            let mut cursor = match Cursor::open(&entry.input, entry.skip_frames, progress.len()) {
                 Ok(cursor) => cursor,
                 Err(error) => {
                     sink.input_failed(error);
                     continue;
                 }
             };
+            progress.push(InputProgress {
+                input: entry.input.clone(),
+                frames: cursor.frames_done,
+                finished: false,
+            });
             sink.input_opened(&cursor.name);
-            if cursor.advance(decoder, sink) {
-                if let Some(head) = &cursor.head {
-                    active.push(Reverse((head.time, cursors.len())));
-                }
-                cursors.push(Some(cursor));
+            let has_event = cursor.advance(decoder, sink);
+            if let Some((head, _)) = &cursor.head {
+                active.push(Reverse((head.time, cursors.len())));
             }
+            if !has_event {
+                finish(&cursor, &mut progress);
+            }
+            cursors.push(has_event.then_some(cursor));
         }
         let Some(Reverse((_, slot))) = active.pop() else {
             if waiting.is_empty() {
@@ -159,23 +235,53 @@ pub(crate) fn merge(inputs: &[Input], decoder: &Decoder, max_open: usize, sink: 
         let Some(cursor) = cursors.get_mut(slot).and_then(Option::as_mut) else {
             continue;
         };
-        if let Some(event) = cursor.head.take() {
+        if let Some((event, last)) = cursor.head.take() {
             sink.event(event);
+            cursor.handed_on(last);
         }
         if cursor.advance(decoder, sink) {
-            if let Some(head) = &cursor.head {
+            if let Some((head, _)) = &cursor.head {
                 active.push(Reverse((head.time, slot)));
             }
         } else if let Some(finished) = cursors.get_mut(slot) {
+            if let Some(cursor) = finished.as_ref() {
+                finish(cursor, &mut progress);
+            }
             // Dropping the cursor closes the file.
             *finished = None;
         }
+        if sink.barrier_due() && cursors.iter().flatten().all(|cursor| !cursor.mid_frame) {
+            for cursor in cursors.iter().flatten() {
+                if let Some(entry) = progress.get_mut(cursor.progress) {
+                    entry.frames = cursor.frames_done;
+                }
+            }
+            sink.barrier(&progress);
+        }
+    }
+    progress
+}
+
+fn finish(cursor: &Cursor, progress: &mut [InputProgress]) {
+    if let Some(entry) = progress.get_mut(cursor.progress) {
+        entry.frames = cursor.frames_done;
+        entry.finished = true;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn wrap(inputs: Vec<Input>) -> Vec<MergeInput> {
+        inputs
+            .into_iter()
+            .map(|input| MergeInput {
+                input,
+                skip_frames: 0,
+            })
+            .collect()
+    }
 
     #[derive(Default)]
     struct Collect {
@@ -227,7 +333,7 @@ mod tests {
         .unwrap();
         let mut sink = Collect::default();
         merge(
-            &[Input::File(b), Input::File(a)],
+            &wrap(vec![Input::File(b), Input::File(a)]),
             &Decoder::default(),
             8,
             &mut sink,
@@ -244,7 +350,7 @@ mod tests {
         std::fs::write(&late, okta("l1", "2024-01-02T00:00:00Z")).unwrap();
         let mut sink = Collect::default();
         merge(
-            &[Input::File(late), Input::File(early)],
+            &wrap(vec![Input::File(late), Input::File(early)]),
             &Decoder::default(),
             8,
             &mut sink,
@@ -269,10 +375,49 @@ mod tests {
             std::fs::write(writer_path, records).unwrap();
         });
         let mut sink = Collect::default();
-        merge(&[Input::File(pipe)], &Decoder::default(), 8, &mut sink);
+        merge(
+            &wrap(vec![Input::File(pipe)]),
+            &Decoder::default(),
+            8,
+            &mut sink,
+        );
         writer.join().unwrap();
         assert_eq!(sink.events, ["p1", "p2"]);
         assert_eq!(sink.other, 0);
+    }
+
+    #[test]
+    fn skipped_frames_are_not_handed_on_and_progress_counts_them() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("okta.jsonl");
+        let records: String = (0..5)
+            .map(|minute| {
+                okta(
+                    &format!("r{minute}"),
+                    &format!("2024-01-01T00:0{minute}:00Z"),
+                )
+            })
+            .collect();
+        std::fs::write(&path, records).unwrap();
+        let mut sink = Collect::default();
+        let progress = merge(
+            &[MergeInput {
+                input: Input::File(path.clone()),
+                skip_frames: 3,
+            }],
+            &Decoder::default(),
+            8,
+            &mut sink,
+        );
+        assert_eq!(sink.events, ["r3", "r4"]);
+        assert_eq!(
+            progress,
+            [InputProgress {
+                input: Input::File(path),
+                frames: 5,
+                finished: true,
+            }]
+        );
     }
 
     #[test]
@@ -282,10 +427,10 @@ mod tests {
         std::fs::write(&present, "not json\n").unwrap();
         let mut sink = Collect::default();
         merge(
-            &[
+            &wrap(vec![
                 Input::File(folder.path().join("missing.jsonl")),
                 Input::File(present),
-            ],
+            ]),
             &Decoder::default(),
             8,
             &mut sink,
