@@ -17,6 +17,7 @@ const EXAMPLES: &str = "Examples:
   riposte hunt --format jsonl logs/cloudtrail/ okta-2024-05.json.gz
   zcat entra-signins.json.gz | riposte hunt --format entra -
   riposte hunt --config riposte.toml --geoip GeoLite2-City.mmdb --rejects rejects.jsonl logs/
+  riposte hunt --state riposte.db --inventory inventory.yaml logs/
 
 Exit status: 0 when every record was read, 2 when any record was rejected or any input could
 not be read, 1 for a usage or configuration error.";
@@ -47,6 +48,16 @@ pub struct HuntArgs {
     /// Configuration file (TOML): declared networks, detection thresholds, incident window.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// State file (SQLite) that keeps identities, baselines, findings and the reading position
+    /// of each input across runs; a second run over the same files reads only what was
+    /// appended. Created when missing.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// Inventory (YAML) of people, non-human identities, break-glass accounts and networks.
+    #[arg(long, value_name = "FILE")]
+    inventory: Option<PathBuf>,
 
     /// MaxMind-format City database for addresses whose record has no location.
     #[arg(long, value_name = "FILE")]
@@ -148,6 +159,8 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         rejects: args.rejects.clone(),
         geoip: args.geoip.clone(),
         asn: args.asn.clone(),
+        state: args.state.clone(),
+        inventory: args.inventory.clone(),
         config,
     };
 
@@ -206,7 +219,15 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(error) = &report.rejects_error {
-        eprintln!("riposte: {error}");
+        eprintln!("riposte: {}", Escaped(&error.to_string()));
+        return Ok(ExitCode::from(EXIT_INCOMPLETE));
+    }
+    if let Some(error) = &report.state_error {
+        eprintln!(
+            "riposte: the state file was not fully updated, so the next run reads again what this \
+             one did not save: {}",
+            Escaped(&error.to_string())
+        );
         return Ok(ExitCode::from(EXIT_INCOMPLETE));
     }
     if report.summary.is_clean() {

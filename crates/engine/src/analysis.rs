@@ -1,62 +1,127 @@
 //! The detection stage: every ordered event meets the detectors together with its actor's
-//! baseline as it was before the event, then teaches the baseline.
+//! baseline as it was before the event, then teaches the baseline, the identity graph and,
+//! with a state store, the batch of changes to save.
 
-use std::collections::HashMap;
-use std::convert::Infallible;
+use std::collections::{BTreeMap, HashMap};
 
-use riposte_baseline::{BaselineCache, BaselineSettings};
+use riposte_baseline::{Baseline, BaselineCache, BaselineSettings, Feature};
 use riposte_detect::{Context, DetectionSettings, Detectors};
-use riposte_model::{Event, Finding, IdentityKey, IdentityKind};
+use riposte_identity::{GrantedPrivilege, IdentityGraph, Inventory, ObservedUsage};
+use riposte_model::{Activity, Event, Finding, IdentityKey, IdentityKind, Outcome, TargetKind};
+
+use crate::state::{Persistence, StateError};
 
 /// Evicted baselines kept for a store before they are dropped, when no store is attached.
 const MAX_PENDING_EVICTIONS: usize = 10_000;
+
+/// Identity ids kept in memory; past this the map starts over and ids are read again from the
+/// store. About 100 bytes per entry.
+const MAX_CACHED_IDS: usize = 2_000_000;
+
+/// Privileges remembered per identity for the blast radius of this run's incidents.
+const MAX_PRIVILEGES_PER_IDENTITY: usize = 16;
 
 pub(crate) struct Analysis {
     detectors: Detectors,
     baselines: BaselineCache,
     baseline_settings: BaselineSettings,
-    /// Compact ids of the identities seen, used as baseline keys.
-    identity_ids: HashMap<IdentityKey, u64>,
+    /// Compact ids of the identities seen, used as baseline keys and store ids.
+    identity_ids: HashMap<IdentityKey, i64>,
+    graph: IdentityGraph,
+    /// Privileges seen granted in this run, per identity key.
+    privileges: BTreeMap<IdentityKey, Vec<GrantedPrivilege>>,
     findings: Vec<Finding>,
+    persistence: Option<Persistence>,
+    /// Set when the store failed: the run stops and reports it.
+    failure: Option<StateError>,
 }
 
 impl Analysis {
     pub(crate) fn new(
         detections: &DetectionSettings,
         baseline_settings: &BaselineSettings,
+        inventory: Inventory,
+        persistence: Option<Persistence>,
     ) -> Self {
         Self {
             detectors: Detectors::new(detections),
             baselines: BaselineCache::with_settings(baseline_settings),
             baseline_settings: baseline_settings.clone(),
             identity_ids: HashMap::new(),
+            graph: IdentityGraph::new(inventory),
+            privileges: BTreeMap::new(),
             findings: Vec::new(),
+            persistence,
+            failure: None,
         }
     }
 
-    /// Runs the detectors on one event, then lets the actor's baseline learn from it.
+    pub(crate) fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    pub(crate) fn take_failure(&mut self) -> Option<StateError> {
+        self.failure.take()
+    }
+
+    pub(crate) fn persistence_mut(&mut self) -> Option<&mut Persistence> {
+        self.persistence.as_mut()
+    }
+
+    pub(crate) fn graph(&self) -> &IdentityGraph {
+        &self.graph
+    }
+
+    /// Returns the id of an identity, from memory, the store, or a new one.
+    fn identity_id(&mut self, key: &IdentityKey) -> Result<i64, StateError> {
+        if let Some(&id) = self.identity_ids.get(key) {
+            return Ok(id);
+        }
+        if self.identity_ids.len() >= MAX_CACHED_IDS {
+            self.identity_ids.clear();
+        }
+        let id = match &mut self.persistence {
+            Some(persistence) => persistence.identity_id(key)?,
+            None => i64::try_from(self.identity_ids.len()).unwrap_or(i64::MAX) + 1,
+        };
+        self.identity_ids.insert(key.clone(), id);
+        Ok(id)
+    }
+
+    /// Runs the detectors on one event, then lets the actor's baseline and the identity graph
+    /// learn from it.
     pub(crate) fn observe(&mut self, event: &Event) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(error) = self.try_observe(event) {
+            self.failure = Some(error);
+        }
+    }
+
+    fn try_observe(&mut self, event: &Event) -> Result<(), StateError> {
+        if !has_baseline(event.actor.kind) {
+            let context = Context {
+                baseline: None,
+                baseline_settings: &self.baseline_settings,
+            };
+            self.detectors.observe(event, &context, &mut self.findings);
+            self.learn_relations(event, None)?;
+            return Ok(());
+        }
+        let id = self.identity_id(&event.actor.key)?;
         let Self {
             detectors,
             baselines,
             baseline_settings,
-            identity_ids,
             findings,
+            persistence,
+            ..
         } = self;
-        if !has_baseline(event.actor.kind) {
-            let context = Context {
-                baseline: None,
-                baseline_settings,
-            };
-            detectors.observe(event, &context, findings);
-            return;
-        }
-        let next_id = identity_ids.len() as u64 + 1;
-        let id = *identity_ids
-            .entry(event.actor.key.clone())
-            .or_insert(next_id);
-        let loaded = baselines.get_or_load(id, |_| Ok::<_, Infallible>(None));
-        let Ok(mut cached) = loaded;
+        let mut cached = baselines.get_or_load(id as u64, |id| match persistence {
+            Some(persistence) => persistence.load_baseline(id as i64),
+            None => Ok(None),
+        })?;
         let context = Context {
             baseline: Some(cached.baseline()),
             baseline_settings,
@@ -64,17 +129,133 @@ impl Analysis {
         detectors.observe(event, &context, findings);
         cached.update(event, baseline_settings);
 
-        if baselines.pending_evictions() > MAX_PENDING_EVICTIONS {
+        if let Some(persistence) = &mut self.persistence {
+            persistence.record_actor(id, event);
+        } else if self.baselines.pending_evictions() > MAX_PENDING_EVICTIONS {
             // NOTE: without a state store, a baseline evicted from the cache is forgotten.
-            baselines.drain_dirty();
+            self.baselines.drain_dirty();
+        }
+        self.learn_relations(event, Some(id))
+    }
+
+    /// Learns links between accounts and the privileges granted by the event.
+    fn learn_relations(&mut self, event: &Event, actor_id: Option<i64>) -> Result<(), StateError> {
+        let links = self.graph.observe(event);
+        for conflict in self.graph.take_conflicts() {
+            tracing::warn!(?conflict, "inventory and logs disagree; the inventory wins");
+        }
+        if let (Some(actor_id), false) = (actor_id, links.is_empty()) {
+            for link in links {
+                let resolved = self.graph.resolve(&link.key);
+                let others: Vec<i64> = resolved
+                    .accounts
+                    .iter()
+                    .filter(|account| account.key != link.key)
+                    .filter_map(|account| self.identity_ids.get(&account.key).copied())
+                    .collect();
+                if let Some(persistence) = &mut self.persistence {
+                    for other in others {
+                        persistence.record_link(actor_id, other, &link, event.time);
+                    }
+                }
+            }
+        }
+
+        if event.activity != Activity::PrivilegeGranted || event.outcome != Outcome::Success {
+            return Ok(());
+        }
+        for target in &event.targets {
+            if !matches!(
+                target.kind,
+                TargetKind::User
+                    | TargetKind::Role
+                    | TargetKind::Group
+                    | TargetKind::ServicePrincipal
+            ) {
+                continue;
+            }
+            let key = IdentityKey {
+                provider: event.format.provider(),
+                id: target.id.clone(),
+            };
+            let granted: Vec<GrantedPrivilege> = event
+                .privileges
+                .iter()
+                .map(|privilege| GrantedPrivilege::from_privilege(privilege, Some(event.time)))
+                .collect();
+            if self.persistence.is_some() {
+                let target_id = self.identity_id(&key)?;
+                if let Some(persistence) = &mut self.persistence {
+                    persistence.record_privileges(target_id, target, event, &granted);
+                }
+            }
+            let list = self.privileges.entry(key).or_default();
+            for privilege in granted {
+                if list.len() < MAX_PRIVILEGES_PER_IDENTITY {
+                    list.push(privilege);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns what the state knows of an identity's use, for its blast radius.
+    pub(crate) fn observed_usage(&mut self, key: &IdentityKey) -> ObservedUsage {
+        let mut usage = ObservedUsage {
+            privileges: self.privileges.get(key).cloned().unwrap_or_default(),
+            ..ObservedUsage::default()
+        };
+        let Some(&id) = self.identity_ids.get(key) else {
+            return usage;
+        };
+        let stored = self
+            .persistence
+            .as_mut()
+            .map(|persistence| persistence.privileges(id))
+            .unwrap_or_default();
+        usage.privileges.extend(stored);
+        let baseline: Option<Baseline> = self.baselines.peek(id as u64).cloned().or_else(|| {
+            self.persistence
+                .as_mut()
+                .and_then(|persistence| persistence.load_baseline(id).ok().flatten())
+        });
+        if let Some(baseline) = baseline {
+            usage.networks = baseline.len(Feature::Prefix);
+            usage.user_agent_families = baseline.len(Feature::UserAgent);
+            usage.workloads = baseline.len(Feature::Device);
+        }
+        usage
+    }
+
+    /// Saves everything learned since the last commit, with the inputs' progress, in one
+    /// transaction. Does nothing without a store.
+    pub(crate) fn commit(&mut self, checkpoints: Vec<riposte_store::Checkpoint>) {
+        if self.failure.is_some() {
+            return;
+        }
+        let Some(persistence) = &mut self.persistence else {
+            return;
+        };
+        let dirty = self.baselines.drain_dirty();
+        if let Err(error) = persistence.commit(dirty, checkpoints) {
+            self.failure = Some(error);
         }
     }
 
     /// Ends the input: detectors that wait for a window to close report, and the findings are
     /// returned.
-    pub(crate) fn finish(mut self) -> Vec<Finding> {
+    pub(crate) fn finish(&mut self) -> Vec<Finding> {
         self.detectors.finish(&mut self.findings);
-        self.findings
+        std::mem::take(&mut self.findings)
+    }
+
+    /// Returns the store id of an identity seen in this run.
+    pub(crate) fn known_id(&self, key: &IdentityKey) -> Option<i64> {
+        self.identity_ids.get(key).copied()
+    }
+
+    pub(crate) fn into_persistence(self) -> Option<Persistence> {
+        self.persistence
     }
 }
 

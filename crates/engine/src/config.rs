@@ -27,6 +27,26 @@ pub struct Config {
     pub incidents: IncidentSettings,
     /// Tolerance for events that arrive out of order.
     pub ordering: OrderingSettings,
+    /// How often a hunt with `--state` saves its progress.
+    pub state: StateSettings,
+}
+
+/// The `[state]` table of the configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateSettings {
+    /// Records read between two commits of the state file. A crash loses at most this much
+    /// work, which the next run reads again. Each commit also puts every buffered event in
+    /// order first, so events that arrive later than a commit are counted as late.
+    pub commit_interval_records: u64,
+}
+
+impl Default for StateSettings {
+    fn default() -> Self {
+        Self {
+            commit_interval_records: 50_000,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,20 +1,23 @@
 //! The batch pipeline behind `riposte hunt`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use riposte_enrich::{EnrichError, Enricher};
 use riposte_ingest::decode::Reject;
-use riposte_ingest::source::{self, SourceError};
+use riposte_ingest::source::{self, Input, SourceError};
 use riposte_ingest::{Decoded, Decoder, FormatFamily};
-use riposte_model::{Event, Finding, Incident};
+use riposte_model::{BlastRadiusSummary, Event, Finding, Incident};
+use riposte_store::FileHead;
 
 use crate::analysis::Analysis;
 use crate::config::Config;
-use crate::merge::{self, Sink};
+use crate::merge::{self, InputProgress, Sink};
 use crate::order::ReorderBuffer;
 use crate::rejects::{RejectWriter, RejectsError};
+use crate::state::{Persistence, StartAt, StateError};
 use crate::summary::Summary;
 
 /// Maximum number of files open at once during the merge. Each uses two 64 KiB buffers and,
@@ -34,6 +37,11 @@ pub struct HuntOptions {
     pub rejects: Option<PathBuf>,
     pub geoip: Option<PathBuf>,
     pub asn: Option<PathBuf>,
+    /// The state file (`--state`): identities, baselines and reading positions kept across
+    /// runs. Without it, everything lives in memory for the run.
+    pub state: Option<PathBuf>,
+    /// The inventory of people, non-human identities and networks (`--inventory`).
+    pub inventory: Option<PathBuf>,
     pub config: Config,
 }
 
@@ -49,6 +57,10 @@ pub enum HuntError {
         .0.display()
     )]
     RejectsIsInput(PathBuf),
+    #[error("invalid inventory:\n{0}")]
+    Inventory(#[from] riposte_identity::InventoryErrors),
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 /// How far a hunt has got, for a progress display.
@@ -68,6 +80,8 @@ pub struct HuntReport {
     pub reject_samples: Vec<String>,
     /// Set when the rejects file could not be written to part-way.
     pub rejects_error: Option<RejectsError>,
+    /// Set when the state store failed part-way; the run stopped there.
+    pub state_error: Option<StateError>,
 }
 
 /// Runs the whole pipeline over the given paths.
@@ -76,11 +90,16 @@ pub fn hunt(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<HuntReport, HuntError> {
     let started = Instant::now();
-    let enricher = Enricher::new(
-        options.geoip.as_deref(),
-        options.asn.as_deref(),
-        &options.config.networks,
-    )?;
+    let inventory = match &options.inventory {
+        Some(path) => riposte_identity::Inventory::load(path)?,
+        None => riposte_identity::Inventory::default(),
+    };
+    let mut networks = options.config.networks.clone();
+    networks
+        .corporate_egress
+        .extend(inventory.networks.corporate_egress.iter().copied());
+    networks.vpn.extend(inventory.networks.vpn.iter().copied());
+    let enricher = Enricher::new(options.geoip.as_deref(), options.asn.as_deref(), &networks)?;
     let (mut inputs, expand_errors) = source::expand(&options.paths);
     if let Some(rejects_path) = &options.rejects {
         // An existing file that is also an input would be truncated before it is read.
@@ -113,29 +132,36 @@ pub fn hunt(
         });
     }
 
+    let persistence = match &options.state {
+        Some(path) => Some(Persistence::open(path, "hunt", chrono::Utc::now())?),
+        None => None,
+    };
     let mut run = Run {
         enricher,
         order: ReorderBuffer::new(&options.config.ordering),
-        analysis: Analysis::new(&options.config.detections, &options.config.baselines),
+        analysis: Analysis::new(
+            &options.config.detections,
+            &options.config.baselines,
+            inventory,
+            persistence,
+        ),
         summary: Summary::default(),
         rejects,
         rejects_error: None,
         reject_samples: Vec::new(),
         inputs: inputs.len(),
         progress,
+        files: HashMap::new(),
+        commit_interval: options.config.state.commit_interval_records.max(1),
+        records_at_last_commit: 0,
     };
     for error in expand_errors {
         run.input_failed(error);
     }
+    let inputs = run.plan_inputs(inputs)?;
     let decoder = Decoder::new(options.format);
-    let inputs: Vec<merge::MergeInput> = inputs
-        .into_iter()
-        .map(|input| merge::MergeInput {
-            input,
-            skip_frames: 0,
-        })
-        .collect();
-    merge::merge(&inputs, &decoder, MAX_OPEN_INPUTS, &mut run);
+    let progress = merge::merge(&inputs, &decoder, MAX_OPEN_INPUTS, &mut run);
+    run.barrier(&progress);
     run.finish(options, started)
 }
 
@@ -149,9 +175,71 @@ struct Run<'a> {
     reject_samples: Vec<String>,
     inputs: usize,
     progress: &'a mut dyn FnMut(Progress),
+    /// Canonical path, first bytes and size of each input file read, for its checkpoint.
+    files: HashMap<PathBuf, (PathBuf, FileHead, u64)>,
+    commit_interval: u64,
+    records_at_last_commit: u64,
 }
 
 impl Run<'_> {
+    /// Decides where each input starts: files an earlier run read completely and that have
+    /// not changed are skipped, partly read ones resume after the frames already processed.
+    fn plan_inputs(&mut self, inputs: Vec<Input>) -> Result<Vec<merge::MergeInput>, HuntError> {
+        let mut planned = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let mut skip_frames = 0;
+            if let (Some(persistence), Input::File(path)) =
+                (self.analysis.persistence_mut(), &input)
+            {
+                let regular = std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file());
+                if regular {
+                    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                    match persistence.start_at(&canonical)? {
+                        StartAt::Done => {
+                            self.summary.unchanged_files += 1;
+                            continue;
+                        }
+                        StartAt::Frames(frames) => skip_frames = frames,
+                        StartAt::Beginning => {}
+                    }
+                    let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+                    let head = FileHead::of_file(path).map_err(StateError::from)?;
+                    self.files.insert(path.clone(), (canonical, head, size));
+                }
+            }
+            planned.push(merge::MergeInput { input, skip_frames });
+        }
+        Ok(planned)
+    }
+
+    /// Processes every buffered event, then saves the state and each input's progress.
+    fn barrier(&mut self, progress: &[InputProgress]) {
+        {
+            let Self {
+                order, analysis, ..
+            } = self;
+            order.flush(&mut |ready| analysis.observe(&ready));
+        }
+        let checkpoints: Vec<riposte_store::Checkpoint> = progress
+            .iter()
+            .filter_map(|entry| {
+                let Input::File(path) = &entry.input else {
+                    return None;
+                };
+                let (canonical, head, size) = self.files.get(path)?;
+                Some(crate::state::checkpoint(
+                    canonical,
+                    entry.frames,
+                    entry.finished,
+                    head,
+                    *size,
+                ))
+            })
+            .collect();
+        self.analysis.commit(checkpoints);
+        self.records_at_last_commit = self.summary.records;
+    }
+
     fn count_record(&mut self) {
         self.summary.records += 1;
         if self.summary.records % PROGRESS_INTERVAL == 0 {
@@ -188,13 +276,27 @@ impl Run<'_> {
         order.push(event, &mut |ready| analysis.observe(&ready));
     }
 
-    fn finish(mut self, options: &HuntOptions, started: Instant) -> Result<HuntReport, HuntError> {
-        {
-            let Self {
-                order, analysis, ..
-            } = &mut self;
-            order.flush(&mut |ready| analysis.observe(&ready));
+    /// Stores this run's findings and incidents, keyed by their identities' ids.
+    fn save_results(&mut self, findings: &[Finding], incidents: &[Incident]) {
+        let with_ids =
+            |identity: &riposte_model::IdentityRef| self.analysis.known_id(&identity.key);
+        let findings: Vec<(i64, Finding)> = findings
+            .iter()
+            .filter_map(|finding| Some((with_ids(&finding.identity)?, finding.clone())))
+            .collect();
+        let incidents: Vec<(i64, Incident)> = incidents
+            .iter()
+            .filter_map(|incident| Some((with_ids(&incident.identity)?, incident.clone())))
+            .collect();
+        if let Some(persistence) = self.analysis.persistence_mut() {
+            if let Err(error) = persistence.put_results(&findings, &incidents) {
+                tracing::error!(%error, "findings not saved");
+            }
         }
+        self.analysis.commit(Vec::new());
+    }
+
+    fn finish(mut self, options: &HuntOptions, started: Instant) -> Result<HuntReport, HuntError> {
         let stats = self.order.stats();
         self.summary.duplicates = stats.duplicates;
         self.summary.late_events = stats.late;
@@ -214,8 +316,49 @@ impl Run<'_> {
                 .or_default() += 1;
         }
         self.summary.findings = findings.len() as u64;
-        let incidents = riposte_incident::correlate(findings.clone(), &options.config.incidents);
+        let mut incidents = {
+            let graph = self.analysis.graph();
+            riposte_incident::correlate_by(
+                findings.clone(),
+                &options.config.incidents,
+                &|identity| graph.resolve_ref(identity).id.to_string(),
+            )
+        };
+        for incident in &mut incidents {
+            let resolved = self.analysis.graph().resolve_ref(&incident.identity);
+            let usage = self.analysis.observed_usage(&incident.identity.key);
+            let radius = riposte_identity::blast_radius(&resolved, &usage);
+            let constraints = riposte_identity::containment_constraints(&resolved, &radius);
+            incident.blast_radius = Some(BlastRadiusSummary {
+                tier: radius.tier.as_str().to_owned(),
+                reasons: radius.reasons,
+                shared: radius.shared,
+                break_glass: resolved.break_glass,
+                scoped_revocation: constraints.revocation
+                    == riposte_identity::RevocationScope::LeakedCredential,
+                disablement_allowed: constraints.disablement
+                    == riposte_identity::Disablement::Allowed,
+                policy_narrowing_secs: constraints.policy_narrowing_secs,
+                constraint_reasons: constraints.reasons,
+            });
+            incident.plan = riposte_incident::plan_for(incident);
+        }
         self.summary.incidents = incidents.len() as u64;
+        self.save_results(&findings, &incidents);
+        let state_error = self.analysis.take_failure();
+        let counts = riposte_store::RunCounts {
+            records: self.summary.records,
+            rejected: self.summary.rejected,
+            findings: self.summary.findings,
+        };
+        let completed = state_error.is_none();
+        let state_error = match self.analysis.into_persistence() {
+            Some(persistence) => match persistence.finish(counts, completed) {
+                Ok(()) => state_error,
+                Err(error) => state_error.or(Some(error)),
+            },
+            None => state_error,
+        };
 
         let elapsed = started.elapsed().as_secs_f64();
         self.summary.elapsed_secs = elapsed;
@@ -230,6 +373,7 @@ impl Run<'_> {
             summary: self.summary,
             reject_samples: self.reject_samples,
             rejects_error: self.rejects_error,
+            state_error,
         })
     }
 }
@@ -279,5 +423,18 @@ impl Sink for Run<'_> {
         tracing::debug!(source.path = %error.path().display(), %error, "input skipped");
         self.summary.unreadable_files += 1;
         self.summary.errors.push(error.to_string());
+    }
+
+    fn barrier_due(&mut self) -> bool {
+        self.analysis.persistence_mut().is_some()
+            && self.summary.records - self.records_at_last_commit >= self.commit_interval
+    }
+
+    fn barrier(&mut self, progress: &[InputProgress]) {
+        Run::barrier(self, progress);
+    }
+
+    fn should_stop(&self) -> bool {
+        self.analysis.failed()
     }
 }

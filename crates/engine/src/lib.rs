@@ -6,8 +6,10 @@ mod hunt;
 mod merge;
 pub mod order;
 pub mod rejects;
+mod state;
 mod summary;
 
 pub use config::{Config, ConfigError};
 pub use hunt::{HuntError, HuntOptions, HuntReport, Progress, hunt};
+pub use state::StateError;
 pub use summary::Summary;

@@ -39,6 +39,10 @@ pub(crate) trait Sink {
     }
     /// Receives the progress of every input opened so far, at a barrier.
     fn barrier(&mut self, _progress: &[InputProgress]) {}
+    /// Returns true when the merge must stop reading, after a failure the sink cannot survive.
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 /// How far an input has been handed on.
@@ -194,6 +198,9 @@ pub(crate) fn merge(
     let mut active: BinaryHeap<Reverse<(Timestamp, usize)>> = BinaryHeap::new();
     let max_open = max_open.max(1);
     loop {
+        if sink.should_stop() {
+            break;
+        }
         while let Some(&(first, _, entry)) = waiting.front() {
             let oldest_head = active.peek().map(|Reverse((time, _))| *time);
             let due = match (first, oldest_head) {

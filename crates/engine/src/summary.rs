@@ -9,6 +9,9 @@ pub struct Summary {
     pub files: u64,
     /// Inputs that could not be opened or listed.
     pub unreadable_files: u64,
+    /// Input files skipped because an earlier run with the same state file read them whole
+    /// and they have not changed.
+    pub unchanged_files: u64,
     /// Records read: events, unsupported records and rejects.
     pub records: u64,
     /// Records normalized into events, duplicates included.

@@ -44,6 +44,8 @@ fn detection_cases() {
             rejects: None,
             geoip: None,
             asn: None,
+            state: None,
+            inventory: None,
             config: Config::default(),
         };
         let report = match hunt(&options, &mut |_| {}) {

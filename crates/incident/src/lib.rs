@@ -35,9 +35,19 @@ impl Default for IncidentSettings {
     }
 }
 
-/// Groups `findings` into incidents, ordered by their first finding. The result depends only
-/// on the findings, not on their order.
-pub fn correlate(mut findings: Vec<Finding>, settings: &IncidentSettings) -> Vec<Incident> {
+/// Groups `findings` into incidents, ordered by their first finding, correlating identities by
+/// [`correlation_key`]. The result depends only on the findings, not on their order.
+pub fn correlate(findings: Vec<Finding>, settings: &IncidentSettings) -> Vec<Incident> {
+    correlate_by(findings, settings, &correlation_key)
+}
+
+/// Groups `findings` into incidents as [`correlate`] does, with `key_of` naming the person or
+/// workload behind each identity (the identity graph's resolution, for example).
+pub fn correlate_by(
+    mut findings: Vec<Finding>,
+    settings: &IncidentSettings,
+    key_of: &dyn Fn(&IdentityRef) -> String,
+) -> Vec<Incident> {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Saturates instead of overflowing: a window of years is as good as an unbounded one.
     let window = i64::try_from(settings.window_secs)
@@ -50,7 +60,7 @@ pub fn correlate(mut findings: Vec<Finding>, settings: &IncidentSettings) -> Vec
     let mut open: BTreeMap<String, (Timestamp, Vec<Finding>)> = BTreeMap::new();
     let mut done: Vec<Vec<Finding>> = Vec::new();
     for finding in findings {
-        let key = correlation_key(&finding.identity);
+        let key = key_of(&finding.identity);
         let joins = open
             .get(&key)
             .is_some_and(|(latest, _)| finding.first_seen.signed_duration_since(*latest) <= window);
@@ -67,7 +77,10 @@ pub fn correlate(mut findings: Vec<Finding>, settings: &IncidentSettings) -> Vec
     }
     done.extend(open.into_values().map(|(_, group)| group));
 
-    let mut incidents: Vec<Incident> = done.into_iter().filter_map(build_incident).collect();
+    let mut incidents: Vec<Incident> = done
+        .into_iter()
+        .filter_map(|group| build_incident(group, key_of))
+        .collect();
     incidents.sort_by(|a, b| (a.first_seen, &a.id).cmp(&(b.first_seen, &b.id)));
     incidents
 }
@@ -81,7 +94,10 @@ pub fn correlation_key(identity: &IdentityRef) -> String {
     }
 }
 
-fn build_incident(findings: Vec<Finding>) -> Option<Incident> {
+fn build_incident(
+    findings: Vec<Finding>,
+    key_of: &dyn Fn(&IdentityRef) -> String,
+) -> Option<Incident> {
     let first = findings.first()?;
     let first_seen = first.first_seen;
     let last_seen = findings
@@ -102,7 +118,7 @@ fn build_incident(findings: Vec<Finding>) -> Option<Incident> {
         .max()
         .unwrap_or(riposte_model::Severity::Info);
     let (severity, escalations) = chain::escalate(worst, &findings);
-    let id = incident_id(&correlation_key(&identity), first_seen);
+    let id = incident_id(&key_of(&identity), first_seen);
     let mut incident = Incident {
         id,
         identity,
@@ -112,6 +128,7 @@ fn build_incident(findings: Vec<Finding>) -> Option<Incident> {
         last_seen,
         escalations,
         findings,
+        blast_radius: None,
         plan: riposte_model::Plan {
             status: riposte_model::PlanStatus::Planned,
             actions: Vec::new(),

@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 
 use riposte_model::{
-    Finding, IdentityKind, IdentityRef, Incident, Plan, PlanStatus, PlannedAction, Provider,
+    BlastRadiusSummary, Finding, IdentityKind, IdentityRef, Incident, Plan, PlanStatus,
+    PlannedAction, Provider,
 };
 
 /// The deny-all policy statement AWS documents for revoking a role's active sessions: it denies
@@ -25,7 +26,11 @@ pub fn plan_for(incident: &Incident) -> Plan {
             .iter()
             .filter(|finding| finding.identity.key == identity.key)
             .collect();
-        actions.extend(identity_actions(identity, &findings));
+        // The blast radius describes the incident's own identity.
+        let radius = (identity.key == incident.identity.key)
+            .then_some(incident.blast_radius.as_ref())
+            .flatten();
+        actions.extend(identity_actions(identity, &findings, radius));
     }
     for finding in &incident.findings {
         actions.extend(finding_actions(finding));
@@ -75,7 +80,14 @@ fn action(
     }
 }
 
-fn identity_actions(identity: &IdentityRef, findings: &[&Finding]) -> Vec<PlannedAction> {
+fn identity_actions(
+    identity: &IdentityRef,
+    findings: &[&Finding],
+    radius: Option<&BlastRadiusSummary>,
+) -> Vec<PlannedAction> {
+    let scoped = radius.is_some_and(|radius| radius.scoped_revocation);
+    let may_disable = radius.is_none_or(|radius| radius.disablement_allowed);
+    let narrowing_secs = radius.and_then(|radius| radius.policy_narrowing_secs);
     let id = identity.key.id.as_ref();
     let name = identity.display_name();
     let detections: BTreeSet<&str> = findings.iter().map(|finding| finding.detection).collect();
@@ -95,6 +107,9 @@ fn identity_actions(identity: &IdentityRef, findings: &[&Finding]) -> Vec<Planne
             } else {
                 ""
             };
+            if scoped {
+                return vec![scoped_session_revocation(session, narrowing_secs)];
+            }
             vec![action(
                 "revoke_role_sessions",
                 Provider::Aws,
@@ -203,6 +218,22 @@ fn identity_actions(identity: &IdentityRef, findings: &[&Finding]) -> Vec<Planne
             vec![format!("POST https://graph.microsoft.com/v1.0/users/{id}/revokeSignInSessions")],
             format!("{name}'s session or credentials are in the findings"),
         )],
+        (Provider::Entra, IdentityKind::EntraServicePrincipal) if !may_disable => vec![action(
+            "remove_added_credential",
+            Provider::Entra,
+            id.to_owned(),
+            format!(
+                "Remove only the credentials added to the service principal {name} during the \
+                 incident; the service principal stays enabled because other workloads depend on it."
+            ),
+            vec![format!(
+                "POST https://graph.microsoft.com/v1.0/servicePrincipals/{id}/removePassword {{\"keyId\": \"<key id of each credential added during the incident>\"}}"
+            )],
+            format!(
+                "the service principal {name} is in the findings and its blast radius rules out \
+                 disabling it"
+            ),
+        )],
         (Provider::Entra, IdentityKind::EntraServicePrincipal) => vec![action(
             "disable_service_principal",
             Provider::Entra,
@@ -250,6 +281,45 @@ fn identity_actions(identity: &IdentityRef, findings: &[&Finding]) -> Vec<Planne
         )],
         _ => Vec::new(),
     }
+}
+
+/// Denies every action to the one role session named in the incident, for a limited time, and
+/// leaves the role's other sessions alone. `aws:userid` of a role session is
+/// `<role id>:<session name>`, so the condition matches that session name only.
+fn scoped_session_revocation(
+    session: &riposte_model::RoleSession,
+    narrowing_secs: Option<u64>,
+) -> PlannedAction {
+    let duration = narrowing_secs.unwrap_or(3600);
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"*","Resource":"*","Condition":{{"StringLike":{{"aws:userid":"*:{}"}}}}}}]}}"#,
+        session.session_name
+    );
+    action(
+        "revoke_one_role_session",
+        Provider::Aws,
+        session.role_arn.to_string(),
+        format!(
+            "Deny every action to the session `{}` of role {} for {} s, then remove the \
+             policy; the role's other sessions keep working.",
+            session.session_name, session.role_name, duration
+        ),
+        vec![
+            format!(
+                "iam:PutRolePolicy RoleName={} PolicyName=RiposteDenySession PolicyDocument={policy}",
+                session.role_name
+            ),
+            format!(
+                "after {duration} s: iam:DeleteRolePolicy RoleName={} PolicyName=RiposteDenySession",
+                session.role_name
+            ),
+        ],
+        format!(
+            "the role {} has a high blast radius, so only the session seen in the incident is \
+             revoked",
+            session.role_name
+        ),
+    )
 }
 
 /// Actions that undo what a finding shows the attacker did.

@@ -18,7 +18,31 @@ pub struct Incident {
     pub escalations: Vec<String>,
     /// The findings in time order.
     pub findings: Vec<Finding>,
+    /// What containing the identity would break, when the state knows enough to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blast_radius: Option<BlastRadiusSummary>,
     pub plan: Plan,
+}
+
+/// The blast radius of an incident's identity and what it allows a containment plan to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BlastRadiusSummary {
+    /// `low`, `medium`, `high` or `critical`.
+    pub tier: String,
+    /// One sentence per rule that set the tier, with its measured value.
+    pub reasons: Vec<String>,
+    /// True for a non-human identity that several pipelines, services or hosts use.
+    pub shared: bool,
+    /// True when any account of the identity is a declared break-glass account.
+    pub break_glass: bool,
+    /// When true, the plan revokes only the credential or session seen in the incident.
+    pub scoped_revocation: bool,
+    /// When false, the plan never disables or suspends the whole identity.
+    pub disablement_allowed: bool,
+    /// Longest time-limited policy narrowing the plan may apply, in seconds.
+    pub policy_narrowing_secs: Option<u64>,
+    /// Why the constraints are what they are.
+    pub constraint_reasons: Vec<String>,
 }
 
 /// Whether a plan has been carried out.

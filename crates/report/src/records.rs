@@ -119,6 +119,8 @@ pub struct IncidentRecord<'a> {
     pub last_seen: Timestamp,
     pub escalations: &'a [String],
     pub findings: Vec<FindingRecord<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blast_radius: Option<&'a riposte_model::BlastRadiusSummary>,
     pub plan: &'a Plan,
 }
 
@@ -145,6 +147,7 @@ impl<'a> IncidentRecord<'a> {
                 .iter()
                 .map(|finding| FindingRecord::of(finding, Some(&incident.id)))
                 .collect(),
+            blast_radius: incident.blast_radius.as_ref(),
             plan: &incident.plan,
         }
     }

@@ -118,6 +118,24 @@ fn write_incident(
         writeln!(out, "  escalation {}", Escaped(escalation))?;
     }
 
+    if let Some(radius) = &incident.blast_radius {
+        let mut flags = Vec::new();
+        if radius.shared {
+            flags.push("shared");
+        }
+        if radius.break_glass {
+            flags.push("break-glass");
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", flags.join(", "))
+        };
+        writeln!(out, "  blast radius {}{flags}", radius.tier)?;
+        for reason in radius.reasons.iter().chain(&radius.constraint_reasons) {
+            writeln!(out, "    {}", Escaped(reason))?;
+        }
+    }
     writeln!(out, "  findings")?;
     for finding in &incident.findings {
         write_finding(out, finding, options)?;
@@ -192,8 +210,8 @@ fn write_summary(
     writeln!(out, "Summary")?;
     writeln!(
         out,
-        "  files          {} read, {} unreadable",
-        summary.files, summary.unreadable_files
+        "  files          {} read, {} unreadable, {} unchanged since the last run",
+        summary.files, summary.unreadable_files, summary.unchanged_files
     )?;
     writeln!(out, "  records        {}", summary.records)?;
     for (format, count) in &summary.by_format {

@@ -808,6 +808,7 @@ fn incidents_round_trip() {
         last_seen: at(60),
         escalations: vec!["privilege escalation followed the sign-in".to_owned()],
         findings: vec![found],
+        blast_radius: None,
         plan: Plan {
             status: PlanStatus::Planned,
             actions: Vec::new(),
