@@ -2,6 +2,7 @@
 //! library crates together.
 
 mod hunt;
+mod identities;
 mod validate;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Hunt(hunt::HuntArgs),
+    Identities(identities::IdentitiesArgs),
     Validate(validate::ValidateArgs),
 }
 
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(args),
+        Command::Identities(args) => identities::run(args),
         Command::Validate(args) => validate::run(args),
     };
     match result {

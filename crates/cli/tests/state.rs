@@ -195,3 +195,128 @@ fn killed_run_resumes_without_counting_twice() {
     assert_eq!(summary(&resumed)["records"], total - saved);
     assert_eq!(stored_events(&state), total);
 }
+
+#[test]
+fn identities_are_listed_and_shown_with_links_and_blast_radius() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let state = folder.path().join("state.db");
+    let state_text = state.to_string_lossy().into_owned();
+    let inventory = examples.join("inventory.yaml");
+    let inventory_text = inventory.to_string_lossy().into_owned();
+    let hunted = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "hunt",
+            "--format",
+            "jsonl",
+            "--state",
+            &state_text,
+            "--inventory",
+            &inventory_text,
+        ])
+        .arg(&examples)
+        .output()
+        .expect("riposte runs");
+    assert_eq!(
+        hunted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&hunted.stderr)
+    );
+
+    let listed = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "identities",
+            "list",
+            "--format",
+            "jsonl",
+            "--state",
+            &state_text,
+            "--inventory",
+            &inventory_text,
+        ])
+        .output()
+        .expect("riposte runs");
+    assert_eq!(
+        listed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("identity line is JSON"))
+        .collect();
+    assert!(rows.len() >= 20, "{} identities", rows.len());
+    let ci = rows
+        .iter()
+        .find(|row| row["identity"] == "aws:arn:aws:iam::111111111111:user/ci-deploy")
+        .expect("the CI user is listed");
+    assert_eq!(ci["kind"], "iam_user_access_key");
+    assert!(ci["blast_radius"]["tier"].is_string());
+
+    let shown = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "identities",
+            "show",
+            "--format",
+            "jsonl",
+            "--state",
+            &state_text,
+            "--inventory",
+            &inventory_text,
+        ])
+        .arg("okta:00uX7UKJJKP1SWh7yHw2")
+        .output()
+        .expect("riposte runs");
+    assert_eq!(
+        shown.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let alice: Value =
+        serde_json::from_str(String::from_utf8_lossy(&shown.stdout).trim()).expect("JSON");
+    assert_eq!(alice["email"], "alice@example.com");
+    let links = alice["links"].as_array().expect("links");
+    assert!(
+        links
+            .iter()
+            .any(|link| link["source"] == "federation_session_name"
+                && link["identity"]
+                    == "aws:arn:aws:sts::111111111111:assumed-role/Engineering/alice@example.com"),
+        "{links:?}"
+    );
+    let detections: Vec<&str> = alice["recent_findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|finding| finding["detection"].as_str())
+        .collect();
+    assert!(detections.contains(&"session_replay"), "{detections:?}");
+    assert_eq!(alice["baseline"]["learning"], false);
+}
+
+#[test]
+fn unknown_identity_is_a_clear_error() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    write_records(&folder.path().join("okta.jsonl"), 0..5, false);
+    hunt(folder.path(), &[]);
+    let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "identities",
+            "show",
+            "--state",
+            "state.db",
+            "nobody@example.com",
+        ])
+        .current_dir(folder.path())
+        .output()
+        .expect("riposte runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "riposte: no identity `nobody@example.com` in the state file: give a store id, a key such \
+         as `okta:00u1abcd`, or an e-mail address (see `riposte identities list`)\n"
+    );
+}
