@@ -293,3 +293,64 @@ fn key_created_for_another_user_is_deactivated() {
         ["iam:UpdateAccessKey UserName=ci-deploy AccessKeyId=AKIAEXAMPLENEWKEY001 Status=Inactive"]
     );
 }
+
+fn radius(scoped: bool, disablement_allowed: bool) -> riposte_model::BlastRadiusSummary {
+    riposte_model::BlastRadiusSummary {
+        tier: "high".to_owned(),
+        reasons: vec!["used by 12 declared pipelines".to_owned()],
+        shared: true,
+        break_glass: false,
+        scoped_revocation: scoped,
+        disablement_allowed,
+        policy_narrowing_secs: Some(3600),
+        constraint_reasons: Vec::new(),
+    }
+}
+
+#[test]
+fn shared_role_gets_one_session_revoked_for_a_limited_time() {
+    let findings = vec![finding(
+        "session_replay",
+        Severity::High,
+        aws_alice("2024-05-01T09:20:00Z"),
+    )];
+    let mut incidents = correlate(findings, &IncidentSettings::default());
+    let incident = &mut incidents[0];
+    incident.blast_radius = Some(radius(true, false));
+    let plan = plan_for(incident);
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(plan.actions[0].action, "revoke_one_role_session");
+    assert!(
+        plan.actions[0].api_calls[0].contains(r#""aws:userid":"*:alice@example.com""#),
+        "{}",
+        plan.actions[0].api_calls[0]
+    );
+    assert_eq!(
+        plan.actions[0].api_calls[1],
+        "after 3600 s: iam:DeleteRolePolicy RoleName=Admin PolicyName=RiposteDenySession"
+    );
+}
+
+#[test]
+fn shared_service_principal_is_not_disabled() {
+    let event = EventBuilder::new("unused", "2024-05-01T09:00:00Z")
+        .format(SourceFormat::EntraSignIn)
+        .kind(IdentityKind::EntraServicePrincipal)
+        .with(|event| event.actor.key.id = "0c1f5e0a-0000-4000-8000-000000000001".into())
+        .build();
+    let mut incidents = correlate(
+        vec![finding("session_replay", Severity::High, event)],
+        &IncidentSettings::default(),
+    );
+    let incident = &mut incidents[0];
+    assert_eq!(incident.plan.actions[0].action, "disable_service_principal");
+    incident.blast_radius = Some(radius(true, false));
+    let plan = plan_for(incident);
+    assert_eq!(plan.actions[0].action, "remove_added_credential");
+    assert!(
+        plan.actions[0]
+            .api_calls
+            .iter()
+            .all(|call| !call.contains("accountEnabled"))
+    );
+}
