@@ -55,6 +55,10 @@
 //!   intruder's first calls are often denied.
 //! - Services and operations the baseline cannot judge: a value is new only against a
 //!   baseline that contains other values of that feature.
+//! - Role sessions whose name changes every time (`botocore-session-...`): each gets its own
+//!   baseline, which never leaves its learning period.
+//! - Calls outside AWS are judged for new services only, because [`api_family`] knows no
+//!   sensitive operations of Microsoft Graph or Okta.
 //!
 //! # Known false positives
 //! - Deployments that give a workload a new feature, and with it a new service.

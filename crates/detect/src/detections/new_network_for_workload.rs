@@ -50,6 +50,8 @@
 //! - Networks the baseline cannot judge: a value is new only against a baseline that contains
 //!   other values of that feature. So an event with an autonomous system is not judged
 //!   against a baseline that learned only events without one.
+//! - Role sessions whose name changes every time (`botocore-session-...`): each gets its own
+//!   baseline, which never leaves its learning period.
 //!
 //! # Known false positives
 //! - Without an autonomous-system database, workloads in a public cloud change /24 prefix
@@ -58,8 +60,6 @@
 //! - A workload moved to another region, provider or CI service.
 //! - The baseline keeps 6 networks per identity by default: a workload that uses more sees
 //!   the least recently used ones forgotten and new again.
-//! - Role sessions whose name changes every time (`botocore-session-...`) each get their own
-//!   baseline, which never leaves its learning period, so they are never judged.
 
 use chrono::TimeDelta;
 use riposte_baseline::{Assessment, Baseline};

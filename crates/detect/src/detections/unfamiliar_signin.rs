@@ -60,7 +60,7 @@
 //!   a person signing in to both looks new in a country they know.
 //!
 //! This module also contains what the other baseline-reading detections share: the text of an
-//! assessment's contributions, and [`NetworkFamiliarity`], which `impossible_travel` and
+//! assessment's contributions, and `NetworkFamiliarity`, which `impossible_travel` and
 //! `session_replay` use to adjust their confidence.
 
 use chrono::TimeDelta;
