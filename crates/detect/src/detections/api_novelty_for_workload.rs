@@ -125,11 +125,11 @@ impl Reason {
     }
 }
 
-fn family_label(family: Option<ApiFamily>) -> &'static str {
+/// Returns the name of a family in explanations.
+fn family_label(family: ApiFamily) -> &'static str {
     match family {
-        Some(ApiFamily::Discovery) => "discovery",
-        Some(ApiFamily::CredentialAccess) => "credential-access",
-        None => "no sensitive",
+        ApiFamily::Discovery => "discovery",
+        ApiFamily::CredentialAccess => "credential-access",
     }
 }
 
@@ -159,11 +159,11 @@ impl NewCall {
             Reason::SensitiveCallFromNewClient => "new client",
         };
         match self.family {
-            Some(_) => format!(
+            Some(family) => format!(
                 "{} at {} ({reason}, {})",
                 self.name,
                 self.time.format("%H:%M:%SZ"),
-                family_label(self.family)
+                family_label(family)
             ),
             None => format!(
                 "{} at {} ({reason})",
@@ -285,16 +285,16 @@ impl ApiNoveltyForWorkload {
         let confidence = 0.4 + assessment.score / 2.0;
         let why = match call.reason {
             Reason::NewService => match call.family {
-                Some(_) => format!(
+                Some(family) => format!(
                     "a service it has not called before, with a {} operation",
-                    family_label(call.family)
+                    family_label(family)
                 ),
                 None => "a service it has not called before".to_owned(),
             },
             Reason::NewSensitiveOperation => {
                 format!(
                     "a {} operation it has not called before",
-                    family_label(call.family)
+                    call.family.map_or("sensitive", family_label)
                 )
             }
             Reason::SensitiveCallFromNewClient => {
@@ -306,7 +306,7 @@ impl ApiNoveltyForWorkload {
                     .map_or_else(|| "a client".to_owned(), |software| software.to_string());
                 format!(
                     "a {} operation, from {client}, a client family it has not used before",
-                    family_label(call.family)
+                    call.family.map_or("sensitive", family_label)
                 )
             }
         };
