@@ -1,12 +1,15 @@
-//! An event builder for detection tests.
+//! An event builder and runners for detection tests.
 //!
 //! Defaults describe a successful Okta sign-in of a human from a public address, so that a
 //! test states only what matters to it.
 
+use std::collections::HashMap;
+
+use riposte_baseline::{Baseline, BaselineSettings};
 use riposte_model::{
-    Activity, Asn, Credential, CredentialKind, Event, Geo, GeoSource, IdentityKind, IdentityRef,
-    IpClass, MfaMethod, Origin, Outcome, Privilege, PrivilegeKind, Provider, RoleSession,
-    Sensitive, Source, SourceFormat, Target, TargetKind, Timestamp,
+    Activity, Asn, Credential, CredentialKind, Event, Finding, Geo, GeoSource, IdentityKey,
+    IdentityKind, IdentityRef, IpClass, MfaMethod, Origin, Outcome, Privilege, PrivilegeKind,
+    Provider, RoleSession, Sensitive, Source, SourceFormat, Target, TargetKind, Timestamp,
 };
 
 /// Parses an RFC 3339 time for a test.
@@ -177,6 +180,16 @@ impl EventBuilder {
         self
     }
 
+    pub fn device(mut self, device_id: &str) -> Self {
+        self.event.source.device_id = Some(device_id.into());
+        self
+    }
+
+    pub fn service(mut self, service: &str) -> Self {
+        self.event.service = Some(service.into());
+        self
+    }
+
     pub fn session(mut self, session: &str) -> Self {
         self.event.session_id = Some(Sensitive::new(session));
         self
@@ -244,10 +257,91 @@ impl EventBuilder {
 
 /// Runs `detector` over `events` in the given order, then finishes it, and returns all
 /// findings.
-pub fn run(detector: &mut dyn crate::Detector, events: &[Event]) -> Vec<riposte_model::Finding> {
+pub fn run(detector: &mut dyn crate::Detector, events: &[Event]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for event in events {
         detector.observe(event, &crate::Context::default(), &mut findings);
+    }
+    detector.finish(&mut findings);
+    findings
+}
+
+/// Returns a baseline that learned `events` in the given order, with the default settings.
+pub fn trained(events: &[Event]) -> Baseline {
+    trained_with(events, &BaselineSettings::default())
+}
+
+/// Returns a baseline that learned `events` in the given order, with `settings`.
+pub fn trained_with(events: &[Event], settings: &BaselineSettings) -> Baseline {
+    let mut baseline = Baseline::new();
+    for event in events {
+        baseline.update(event, settings);
+    }
+    baseline
+}
+
+/// Runs `detector` over `events` as the engine does, with the default baseline settings: each
+/// event meets its actor's baseline as it was before the event, and then the baseline learns
+/// the event. Returns all findings, after finishing the detector.
+pub fn run_with_baselines(detector: &mut dyn crate::Detector, events: &[Event]) -> Vec<Finding> {
+    run_with_baseline_settings(detector, events, &BaselineSettings::default())
+}
+
+/// Runs `detector` over `events` like [`run_with_baselines`], with `settings`.
+///
+/// Like the engine, it keeps no baseline for AWS services, the providers' system principals,
+/// network sources and unknown actors: they meet a context without one.
+pub fn run_with_baseline_settings(
+    detector: &mut dyn crate::Detector,
+    events: &[Event],
+    settings: &BaselineSettings,
+) -> Vec<Finding> {
+    let mut baselines: HashMap<IdentityKey, Baseline> = HashMap::new();
+    let mut findings = Vec::new();
+    for event in events {
+        let learns = !matches!(
+            event.actor.kind,
+            IdentityKind::AwsService
+                | IdentityKind::ProviderSystem
+                | IdentityKind::NetworkSource
+                | IdentityKind::Unknown
+        );
+        if !learns {
+            let context = crate::Context {
+                baseline: None,
+                baseline_settings: settings,
+            };
+            detector.observe(event, &context, &mut findings);
+            continue;
+        }
+        let baseline = baselines.entry(event.actor.key.clone()).or_default();
+        let context = crate::Context {
+            baseline: Some(baseline),
+            baseline_settings: settings,
+        };
+        detector.observe(event, &context, &mut findings);
+        baseline.update(event, settings);
+    }
+    detector.finish(&mut findings);
+    findings
+}
+
+/// Runs `detector` over `events` against one fixed `baseline` that never learns, as when
+/// every event comes from an identity whose baseline was loaded from a store. Returns all
+/// findings, after finishing the detector.
+pub fn run_with_fixed_baseline(
+    detector: &mut dyn crate::Detector,
+    events: &[Event],
+    baseline: &Baseline,
+) -> Vec<Finding> {
+    let settings = BaselineSettings::default();
+    let context = crate::Context {
+        baseline: Some(baseline),
+        baseline_settings: &settings,
+    };
+    let mut findings = Vec::new();
+    for event in events {
+        detector.observe(event, &context, &mut findings);
     }
     detector.finish(&mut findings);
     findings

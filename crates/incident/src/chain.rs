@@ -33,7 +33,11 @@ pub fn stage_of(detection: &str) -> Option<Stage> {
         | "password_spray"
         | "brute_force_success"
         | "mfa_fatigue"
-        | "provider_risk_detection" => Some(Stage::InitialAccess),
+        | "provider_risk_detection"
+        | "unfamiliar_signin"
+        | "new_network_for_workload"
+        | "api_novelty_for_workload"
+        | "dormant_identity_active" => Some(Stage::InitialAccess),
         "privilege_grant" => Some(Stage::PrivilegeEscalation),
         "credential_for_other_identity" | "trust_policy_changed" => Some(Stage::Persistence),
         _ => None,

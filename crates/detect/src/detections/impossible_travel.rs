@@ -23,6 +23,19 @@
 //! - Time gaps shorter than one minute are counted as one minute, so that two sign-ins within
 //!   the same second give a large but finite speed.
 //!
+//! # Confidence from the baseline
+//! When the identity's behavioural baseline is past its learning period, each sign-in's
+//! network is judged against the baseline as it was before that sign-in:
+//! - either network new for the identity (its autonomous system, or its /24 or /48 prefix
+//!   when the event has none, not seen within the baseline's `max_age_days`): confidence
+//!   +0.1, up to 1;
+//! - else the later sign-in's autonomous system seen at least `established_count` times
+//!   (default 5) and its country known, as for a VPN exit the person has used for months:
+//!   confidence -0.2, but not below 0.3.
+//!
+//! The explanation says which network moved the confidence, and the `baseline` fact holds
+//! both judgements. Without a baseline, or while it learns, the confidence is unchanged.
+//!
 //! # Inputs it ignores
 //! Non-IP origins (AWS service names, `AWS Internal`), private addresses, the declared corporate
 //! egress and VPN ranges (their location is that of the gateway, not the person), events
@@ -45,6 +58,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::detections::ExpiringMap;
+use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
 use crate::{Context, Detector, Enabled, distance_km, format_duration, format_number};
 
 pub const ID: &str = "impossible_travel";
@@ -85,6 +99,8 @@ struct Sighting {
     country: Option<Box<str>>,
     address: String,
     evidence: Evidence,
+    /// The network judged against the identity's baseline as it was before this sign-in.
+    familiarity: NetworkFamiliarity,
 }
 
 struct IdentityTrack {
@@ -106,7 +122,7 @@ impl ImpossibleTravel {
         }
     }
 
-    fn sighting(event: &Event) -> Option<Sighting> {
+    fn sighting(event: &Event, context: &Context<'_>) -> Option<Sighting> {
         if !event.is_successful_authentication() {
             return None;
         }
@@ -130,6 +146,7 @@ impl ImpossibleTravel {
             country: geo.country.clone(),
             address: address.to_string(),
             evidence: Evidence::of(event),
+            familiarity: NetworkFamiliarity::of(event, context),
         })
     }
 
@@ -177,6 +194,13 @@ impl ImpossibleTravel {
         let radius_share = (raw_distance - distance) / raw_distance;
         let confidence =
             0.55 + 0.35 * excess - 0.3 * radius_share + if countries_differ { 0.1 } else { 0.0 };
+        let who = event.actor.display_name();
+        let adjustment = adjust_confidence(
+            confidence.clamp(0.0, 1.0),
+            who,
+            &first.familiarity,
+            &second.familiarity,
+        );
 
         let radii = if first.accuracy_radius_km > 0.0 || second.accuracy_radius_km > 0.0 {
             format!(
@@ -187,11 +211,10 @@ impl ImpossibleTravel {
         } else {
             String::new()
         };
-        let explanation = format!(
+        let mut explanation = format!(
             "{who} authenticated from {place_1} ({address_1}) at {time_1} and from {place_2} \
              ({address_2}) at {time_2}: {distance} km apart{radii}, {gap} between them, an \
              implied speed of {speed} km/h, above the {limit} km/h limit.",
-            who = event.actor.display_name(),
             place_1 = first.place,
             address_1 = first.address,
             time_1 = first.time.format("%Y-%m-%d %H:%M:%SZ"),
@@ -207,6 +230,10 @@ impl ImpossibleTravel {
             speed = format_number(speed),
             limit = format_number(self.settings.max_speed_km_h),
         );
+        if let Some(sentence) = &adjustment.sentence {
+            explanation.push(' ');
+            explanation.push_str(sentence);
+        }
         let mut facts = serde_json::Map::new();
         facts.insert("from".into(), json!({"place": first.place, "address": first.address, "latitude": first.coordinates.0, "longitude": first.coordinates.1, "accuracy_radius_km": first.accuracy_radius_km}));
         facts.insert("to".into(), json!({"place": second.place, "address": second.address, "latitude": second.coordinates.0, "longitude": second.coordinates.1, "accuracy_radius_km": second.accuracy_radius_km}));
@@ -214,6 +241,9 @@ impl ImpossibleTravel {
         facts.insert("gap_seconds".into(), json!(gap.num_seconds()));
         facts.insert("speed_km_h".into(), json!(speed.round()));
         facts.insert("max_speed_km_h".into(), json!(self.settings.max_speed_km_h));
+        if let Some(baseline) = adjustment.facts {
+            facts.insert("baseline".into(), baseline);
+        }
         let places = if first.place <= second.place {
             (first.place.clone(), second.place.clone())
         } else {
@@ -222,7 +252,7 @@ impl ImpossibleTravel {
         let finding = Finding {
             detection: ID,
             severity,
-            confidence: Confidence::new(confidence),
+            confidence: Confidence::new(adjustment.confidence),
             identity: event.actor.clone(),
             first_seen: first.time,
             last_seen: second.time,
@@ -241,8 +271,8 @@ impl Detector for ImpossibleTravel {
         ID
     }
 
-    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
-        let Some(now) = Self::sighting(event) else {
+    fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>) {
+        let Some(now) = Self::sighting(event, context) else {
             return;
         };
         let key = event.actor.key.clone();
@@ -270,7 +300,7 @@ impl Detector for ImpossibleTravel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{EventBuilder, run};
+    use crate::testing::{EventBuilder, run, run_with_baselines};
     use riposte_model::{IpClass, Origin};
 
     const LISBON: (f64, f64) = (38.7223, -9.1393);
@@ -586,5 +616,110 @@ mod tests {
             sign_in("2024-05-01T09:10:00Z", "198.51.100.20", (0.0, 0.0), "", "").build(),
         ];
         assert!(run(&mut detector(), &events).is_empty());
+    }
+
+    fn in_lisbon(time: &str) -> EventBuilder {
+        sign_in(time, "203.0.113.10", LISBON, "PT", "Lisbon").asn(64500, "Example Broadband")
+    }
+
+    fn in_singapore(time: &str) -> EventBuilder {
+        sign_in(time, "198.51.100.20", SINGAPORE, "SG", "Singapore").asn(64510, "Example VPN")
+    }
+
+    #[test]
+    fn known_vpn_exit_lowers_confidence() {
+        // Twelve days alternating between home and a VPN exit in Singapore, a day apart.
+        let mut events: Vec<Event> = (1..=12)
+            .map(|day| {
+                let time = format!("2024-05-{day:02}T09:00:00Z");
+                if day % 2 == 1 {
+                    in_lisbon(&time).build()
+                } else {
+                    in_singapore(&time).build()
+                }
+            })
+            .collect();
+        events.push(in_lisbon("2024-05-13T09:00:00Z").build());
+        events.push(in_singapore("2024-05-13T10:30:00Z").build());
+        let findings = run_with_baselines(&mut detector(), &events);
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        assert!((finding.confidence.value() - 0.8).abs() < 1e-9);
+        assert_eq!(finding.facts["baseline"]["confidence_before"], json!(1.0));
+        assert_eq!(finding.facts["baseline"]["confidence_change"], json!(-0.2));
+        assert_eq!(
+            finding.facts["baseline"]["second_network"]["state"],
+            json!("familiar")
+        );
+        assert!(
+            finding.explanation.ends_with(
+                " alice@example.com has used AS64510 from SG before, so the confidence is \
+                 lowered from 1.00 to 0.80."
+            ),
+            "{}",
+            finding.explanation
+        );
+    }
+
+    #[test]
+    fn new_network_raises_confidence() {
+        let mut events: Vec<Event> = (1..=6)
+            .flat_map(|day| {
+                [
+                    in_lisbon(&format!("2024-05-0{day}T08:00:00Z")).build(),
+                    in_lisbon(&format!("2024-05-0{day}T14:00:00Z")).build(),
+                ]
+            })
+            .collect();
+        events.push(in_lisbon("2024-05-07T09:00:00Z").build());
+        events.push(
+            sign_in(
+                "2024-05-07T09:15:00Z",
+                "198.51.100.20",
+                PORTO,
+                "PT",
+                "Porto",
+            )
+            .asn(65550, "Example Hosting")
+            .build(),
+        );
+        let findings = run_with_baselines(&mut detector(), &events);
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        let before = finding.facts["baseline"]["confidence_before"]
+            .as_f64()
+            .unwrap();
+        assert!((finding.confidence.value() - before - 0.1).abs() < 0.01);
+        assert_eq!(
+            finding.facts["baseline"]["second_network"]["state"],
+            json!("new")
+        );
+        assert_eq!(
+            finding.facts["baseline"]["first_network"]["state"],
+            json!("familiar")
+        );
+        assert!(
+            finding.explanation.ends_with(&format!(
+                " AS65550 is new for alice@example.com, so the confidence is raised from \
+                 {before:.2} to {:.2}.",
+                before + 0.1
+            )),
+            "{}",
+            finding.explanation
+        );
+    }
+
+    #[test]
+    fn learning_baseline_keeps_confidence() {
+        let pair = [
+            in_lisbon("2024-05-01T09:00:00Z").build(),
+            in_singapore("2024-05-01T10:30:00Z").build(),
+        ];
+        let without = run(&mut detector(), &pair);
+        let with_baseline = run_with_baselines(&mut detector(), &pair);
+        assert_eq!(with_baseline.len(), 1);
+        assert_eq!(with_baseline[0].confidence, without[0].confidence);
+        assert_eq!(with_baseline[0].explanation, without[0].explanation);
+        assert!(!with_baseline[0].facts.contains_key("baseline"));
     }
 }

@@ -1,14 +1,18 @@
 //! The built-in detections, one module each.
 
+pub mod api_novelty_for_workload;
 pub mod brute_force_success;
 pub mod credential_for_other_identity;
+pub mod dormant_identity_active;
 pub mod impossible_travel;
 pub mod mfa_fatigue;
+pub mod new_network_for_workload;
 pub mod password_spray;
 pub mod privilege_grant;
 pub mod provider_risk_detection;
 pub mod session_replay;
 pub mod trust_policy_changed;
+pub mod unfamiliar_signin;
 pub mod workload_credential_misuse;
 
 mod client;
@@ -37,6 +41,10 @@ pub struct DetectionSettings {
     pub credential_for_other_identity: credential_for_other_identity::Settings,
     pub trust_policy_changed: trust_policy_changed::Settings,
     pub provider_risk_detection: provider_risk_detection::Settings,
+    pub unfamiliar_signin: unfamiliar_signin::Settings,
+    pub new_network_for_workload: new_network_for_workload::Settings,
+    pub api_novelty_for_workload: api_novelty_for_workload::Settings,
+    pub dormant_identity_active: dormant_identity_active::Settings,
 }
 
 /// Builds every enabled detection, in a fixed order so that findings come out in the same
@@ -95,6 +103,30 @@ pub(crate) fn build(settings: &DetectionSettings) -> Vec<Box<dyn Detector>> {
     if settings.provider_risk_detection.enabled.0 {
         detectors.push(Box::new(
             provider_risk_detection::ProviderRiskDetection::new(&settings.provider_risk_detection),
+        ));
+    }
+    if settings.unfamiliar_signin.enabled.0 {
+        detectors.push(Box::new(unfamiliar_signin::UnfamiliarSignin::new(
+            &settings.unfamiliar_signin,
+        )));
+    }
+    if settings.new_network_for_workload.enabled.0 {
+        detectors.push(Box::new(
+            new_network_for_workload::NewNetworkForWorkload::new(
+                &settings.new_network_for_workload,
+            ),
+        ));
+    }
+    if settings.api_novelty_for_workload.enabled.0 {
+        detectors.push(Box::new(
+            api_novelty_for_workload::ApiNoveltyForWorkload::new(
+                &settings.api_novelty_for_workload,
+            ),
+        ));
+    }
+    if settings.dormant_identity_active.enabled.0 {
+        detectors.push(Box::new(
+            dormant_identity_active::DormantIdentityActive::new(&settings.dormant_identity_active),
         ));
     }
     detectors
@@ -165,6 +197,10 @@ impl DetectionSettings {
             self.brute_force_success.window_secs,
         );
         window("mfa_fatigue.window_secs", self.mfa_fatigue.window_secs);
+        window(
+            "api_novelty_for_workload.window_secs",
+            self.api_novelty_for_workload.window_secs,
+        );
 
         let mut count = |path: &str, value: usize| {
             if value == 0 || value > MAX_COUNT {
@@ -203,9 +239,37 @@ impl DetectionSettings {
                 travel.min_distance_km
             ));
         }
+
+        let signin = &self.unfamiliar_signin;
+        for (path, value) in [
+            ("unfamiliar_signin.min_score", signin.min_score),
+            ("unfamiliar_signin.high_score", signin.high_score),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                problems.push(format!(
+                    "`detections.{path}` is {value}: expected a number from 0 to 1"
+                ));
+            }
+        }
+        if !(1..=MAX_NEW_SIGN_IN_FEATURES).contains(&signin.min_new_features) {
+            problems.push(format!(
+                "`detections.unfamiliar_signin.min_new_features` is {}: expected between 1 and {MAX_NEW_SIGN_IN_FEATURES}",
+                signin.min_new_features
+            ));
+        }
+        let dormant_after_days = self.dormant_identity_active.dormant_after_days;
+        let max_days = dormant_identity_active::MAX_DORMANT_AFTER_DAYS;
+        if !(1..=max_days).contains(&dormant_after_days) {
+            problems.push(format!(
+                "`detections.dormant_identity_active.dormant_after_days` is {dormant_after_days}: expected between 1 and {max_days} days"
+            ));
+        }
         problems
     }
 }
+
+/// Features `unfamiliar_signin` can count as new: country, network, client family, device.
+const MAX_NEW_SIGN_IN_FEATURES: usize = 4;
 
 #[cfg(test)]
 mod settings_tests {
@@ -228,6 +292,26 @@ mod settings_tests {
                 "`detections.session_replay.max_lifetime_secs` is 0: expected between 1 and 31622400 seconds",
                 "`detections.brute_force_success.min_failures` is 0: expected between 1 and 1000000",
                 "`detections.impossible_travel.max_speed_km_h` is inf: expected a positive number",
+            ]
+        );
+    }
+
+    #[test]
+    fn baseline_detection_settings_are_checked() {
+        let mut settings = DetectionSettings::default();
+        settings.unfamiliar_signin.min_score = 1.5;
+        settings.unfamiliar_signin.high_score = f64::NAN;
+        settings.unfamiliar_signin.min_new_features = 5;
+        settings.api_novelty_for_workload.window_secs = 0;
+        settings.dormant_identity_active.dormant_after_days = 0;
+        assert_eq!(
+            settings.validate(),
+            [
+                "`detections.api_novelty_for_workload.window_secs` is 0: expected between 1 and 31622400 seconds",
+                "`detections.unfamiliar_signin.min_score` is 1.5: expected a number from 0 to 1",
+                "`detections.unfamiliar_signin.high_score` is NaN: expected a number from 0 to 1",
+                "`detections.unfamiliar_signin.min_new_features` is 5: expected between 1 and 4",
+                "`detections.dormant_identity_active.dormant_after_days` is 0: expected between 1 and 3650 days",
             ]
         );
     }

@@ -52,6 +52,14 @@
 //!   countries are known and differ (a person rarely changes country and client software
 //!   within one session). An Okta session replayed from another provider and country
 //!   therefore scores 0.95.
+//! - When the identity's behavioural baseline is past its learning period, each client's
+//!   network is judged against the baseline of its actor as it was before that client's
+//!   event. Either network new for the identity (its autonomous system, or its /24 or /48
+//!   prefix when the event has none, not seen within the baseline's `max_age_days`) adds 0.1,
+//!   up to 1. Otherwise, a second client whose autonomous system was seen at least
+//!   `established_count` times (default 5) from a known country, as for a VPN exit used for
+//!   months, takes 0.2 off, but not below 0.3. The explanation says which network moved the
+//!   confidence, and the `baseline` fact holds both judgements.
 //! - One finding per identifier and second client (network and software). At most
 //!   [`MAX_REPORTED_CLIENTS`] second clients are reported per identifier; later ones are
 //!   dropped, because such an identifier is already reported.
@@ -97,6 +105,7 @@ use crate::detections::client::{
     Network, NetworkChange, Software, is_aws_written_user_agent, is_internal, is_placeholder,
     parse_user_agent,
 };
+use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
 use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "session_replay";
@@ -195,10 +204,12 @@ struct Client {
     software: Software,
     actor: IdentityRef,
     evidence: Evidence,
+    /// The network judged against the actor's baseline as it was before this event.
+    familiarity: NetworkFamiliarity,
 }
 
 impl Client {
-    fn of(event: &Event) -> Option<Self> {
+    fn of(event: &Event, context: &Context<'_>) -> Option<Self> {
         if event.outcome == Outcome::Failure {
             return None;
         }
@@ -224,6 +235,7 @@ impl Client {
             software,
             actor: event.actor.clone(),
             evidence: Evidence::of(event),
+            familiarity: NetworkFamiliarity::of(event, context),
         })
     }
 
@@ -416,7 +428,7 @@ impl SessionReplay {
             differences.push("country");
         }
         differences.push("client software");
-        let explanation = format!(
+        let mut explanation = format!(
             "The {provider} {kind} {fingerprint} of {who} was first used from {first_client}, \
              then from {second_client}, {gap} later. The {differences} differ, so a second \
              client holds the {kind}.",
@@ -436,6 +448,16 @@ impl SessionReplay {
         }
         if change.country {
             confidence += 0.2;
+        }
+        let adjustment = adjust_confidence(
+            f64::min(confidence, 1.0),
+            first.actor.display_name(),
+            &first.familiarity,
+            &second.familiarity,
+        );
+        if let Some(sentence) = &adjustment.sentence {
+            explanation.push(' ');
+            explanation.push_str(sentence);
         }
 
         let mut attack = vec!["T1550"];
@@ -470,6 +492,9 @@ impl SessionReplay {
             "max_lifetime_secs".into(),
             json!(self.settings.max_lifetime_secs),
         );
+        if let Some(baseline) = adjustment.facts {
+            facts.insert("baseline".into(), baseline);
+        }
 
         let related = if second.actor.key == first.actor.key {
             Vec::new()
@@ -479,7 +504,7 @@ impl SessionReplay {
         Some(Finding {
             detection: ID,
             severity: Severity::High,
-            confidence: Confidence::new(confidence),
+            confidence: Confidence::new(adjustment.confidence),
             identity: first.actor.clone(),
             first_seen: first.time,
             last_seen: second.time,
@@ -506,12 +531,12 @@ impl Detector for SessionReplay {
         ID
     }
 
-    fn observe(&mut self, event: &Event, _context: &Context<'_>, findings: &mut Vec<Finding>) {
+    fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>) {
         let keys = Self::identifiers(event);
         if keys.is_empty() {
             return;
         }
-        let Some(client) = Client::of(event) else {
+        let Some(client) = Client::of(event, context) else {
             return;
         };
         let replays: Vec<Replay> = keys
@@ -527,7 +552,7 @@ impl Detector for SessionReplay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{EventBuilder, run};
+    use crate::testing::{EventBuilder, run, run_with_baselines};
     use riposte_model::{Activity, CredentialKind, IpClass, Origin, SourceFormat};
 
     const CHROME_124: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
@@ -1027,5 +1052,76 @@ mod tests {
                 .build(),
         ];
         assert!(run(&mut detector(), &events).is_empty());
+    }
+
+    /// Twelve days of sign-ins, each with its own session: Paris on odd days, and Lagos on
+    /// even days when `lagos` is set.
+    fn sign_in_history(lagos: bool) -> Vec<Event> {
+        (1..=12)
+            .map(|day| {
+                let time = format!("2024-04-{day:02}T09:00:00Z");
+                let event = if lagos && day % 2 == 0 {
+                    okta_in_lagos(&time).activity(Activity::SignIn, "user.session.start")
+                } else {
+                    okta_in_paris(&time)
+                };
+                event.session(&format!("history-session-{day}")).build()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn known_network_of_second_client_lowers_confidence() {
+        let mut events = sign_in_history(true);
+        events.push(okta_in_paris("2024-05-01T09:00:00Z").build());
+        events.push(okta_in_lagos("2024-05-01T09:40:00Z").build());
+        let findings = run_with_baselines(&mut detector(), &events);
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        assert!((finding.confidence.value() - 0.75).abs() < 1e-9);
+        assert_eq!(
+            finding.facts["baseline"]["second_network"]["state"],
+            json!("familiar")
+        );
+        assert!(
+            finding.explanation.ends_with(
+                " alice@example.com has used AS64511 from Nigeria before, so the confidence is \
+                 lowered from 0.95 to 0.75."
+            ),
+            "{}",
+            finding.explanation
+        );
+    }
+
+    #[test]
+    fn new_network_of_second_client_raises_confidence() {
+        let mut events = sign_in_history(false);
+        events.push(okta_in_paris("2024-05-01T09:00:00Z").build());
+        events.push(okta_in_lagos("2024-05-01T09:40:00Z").build());
+        let findings = run_with_baselines(&mut detector(), &events);
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        assert_eq!(finding.confidence.value(), 1.0);
+        assert_eq!(finding.facts["baseline"]["confidence_change"], json!(0.05));
+        assert!(
+            finding.explanation.ends_with(
+                " AS64511 is new for alice@example.com, so the confidence is raised from 0.95 \
+                 to 1.00."
+            ),
+            "{}",
+            finding.explanation
+        );
+    }
+
+    #[test]
+    fn learning_baseline_keeps_confidence() {
+        let events = [
+            okta_in_paris("2024-05-01T09:00:00Z").build(),
+            okta_in_lagos("2024-05-01T09:40:00Z").build(),
+        ];
+        let findings = run_with_baselines(&mut detector(), &events);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].confidence.value(), 0.95);
+        assert!(!findings[0].facts.contains_key("baseline"));
     }
 }
