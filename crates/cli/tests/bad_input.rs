@@ -435,3 +435,25 @@ fn shipped_inventory_is_valid() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn readme_configuration_example_is_valid() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let example: String = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README has a TOML example")
+        .to_owned();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("riposte.toml"), example).unwrap();
+    let output = riposte(&["validate", "--config", "riposte.toml"], folder.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
