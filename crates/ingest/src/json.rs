@@ -24,7 +24,28 @@ pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
 /// Returns the text at `path` as an owned string: strings as they are, numbers and booleans
 /// in their JSON form.
 pub fn text_at(value: &Value, path: &[&str]) -> Option<Box<str>> {
-    match get(value, path)? {
+    get(value, path).and_then(text_of)
+}
+
+/// Returns the boolean at `path`, also accepting the strings `"true"` and `"false"` in any
+/// case.
+pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
+    get(value, path).and_then(bool_of)
+}
+
+/// Returns the number at `path` as `f64`, also accepting numbers written as strings.
+pub fn f64_at(value: &Value, path: &[&str]) -> Option<f64> {
+    get(value, path).and_then(f64_of)
+}
+
+/// Returns the unsigned integer at `path`, also accepting integers written as strings.
+pub fn u64_at(value: &Value, path: &[&str]) -> Option<u64> {
+    get(value, path).and_then(u64_of)
+}
+
+/// Returns a value as an owned string, as [`text_at`] does.
+pub fn text_of(value: &Value) -> Option<Box<str>> {
+    match value {
         Value::String(text) => present(text).map(Box::from),
         Value::Number(number) => Some(number.to_string().into()),
         Value::Bool(flag) => Some(flag.to_string().into()),
@@ -32,10 +53,9 @@ pub fn text_at(value: &Value, path: &[&str]) -> Option<Box<str>> {
     }
 }
 
-/// Returns the boolean at `path`, also accepting the strings `"true"` and `"false"` in any
-/// case.
-pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
-    match get(value, path)? {
+/// Returns a value as a boolean, as [`bool_at`] does.
+pub fn bool_of(value: &Value) -> Option<bool> {
+    match value {
         Value::Bool(flag) => Some(*flag),
         Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
         Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
@@ -43,18 +63,18 @@ pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
     }
 }
 
-/// Returns the number at `path` as `f64`, also accepting numbers written as strings.
-pub fn f64_at(value: &Value, path: &[&str]) -> Option<f64> {
-    match get(value, path)? {
+/// Returns a value as `f64`, as [`f64_at`] does.
+pub fn f64_of(value: &Value) -> Option<f64> {
+    match value {
         Value::Number(number) => number.as_f64(),
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
     }
 }
 
-/// Returns the unsigned integer at `path`, also accepting integers written as strings.
-pub fn u64_at(value: &Value, path: &[&str]) -> Option<u64> {
-    match get(value, path)? {
+/// Returns a value as an unsigned integer, as [`u64_at`] does.
+pub fn u64_of(value: &Value) -> Option<u64> {
+    match value {
         Value::Number(number) => number.as_u64(),
         Value::String(text) => text.trim().parse().ok(),
         _ => None,

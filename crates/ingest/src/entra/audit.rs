@@ -337,7 +337,7 @@ fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
 
 /// Returns the first `modifiedProperties` entry named `name` among the targets.
 fn property_entry<'a>(canonical: &'a Canonical<'_>, name: &str) -> Option<&'a Value> {
-    let targets = json::get(&canonical.resource, &["targetResources"])?.as_array()?;
+    let targets = canonical.resource.get(&["targetResources"])?.as_array()?;
     targets
         .iter()
         .filter_map(|target| json::get(target, &["modifiedProperties"])?.as_array())
@@ -377,8 +377,10 @@ fn field_any_case<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn targets(canonical: &Canonical<'_>) -> Vec<Target> {
-    let Some(resources) =
-        json::get(&canonical.resource, &["targetResources"]).and_then(Value::as_array)
+    let Some(resources) = canonical
+        .resource
+        .get(&["targetResources"])
+        .and_then(Value::as_array)
     else {
         return Vec::new();
     };
@@ -424,7 +426,7 @@ fn name_unnamed_targets(canonical: &Canonical<'_>, targets: &mut [Target]) {
 /// Reads who acted: the user or the application of `initiatedBy`, else the envelope's
 /// `identity` (a display name such as "Microsoft Azure AD Internal - Jit Provisioning").
 fn actor(canonical: &Canonical<'_>) -> IdentityRef {
-    let initiated = |path: &[&str]| json::str_at(&canonical.resource, path);
+    let initiated = |path: &[&str]| canonical.resource.str_at(path);
     let user = common::user_identity(
         initiated(&["initiatedBy", "user", "id"]),
         initiated(&["initiatedBy", "user", "userPrincipalName"]),
@@ -452,7 +454,9 @@ fn actor(canonical: &Canonical<'_>) -> IdentityRef {
 }
 
 fn source(canonical: &Canonical<'_>) -> Source {
-    let address = json::str_at(&canonical.resource, &["initiatedBy", "user", "ipAddress"])
+    let address = canonical
+        .resource
+        .str_at(&["initiatedBy", "user", "ipAddress"])
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
     source.user_agent = additional_detail(canonical, "User-Agent").map(Box::from);
@@ -461,7 +465,9 @@ fn source(canonical: &Canonical<'_>) -> Source {
 
 /// Returns the value of an `additionalDetails` entry.
 fn additional_detail<'a>(canonical: &'a Canonical<'_>, key: &str) -> Option<&'a str> {
-    json::get(&canonical.resource, &["additionalDetails"])?
+    canonical
+        .resource
+        .get(&["additionalDetails"])?
         .as_array()?
         .iter()
         .find(|entry| {

@@ -8,6 +8,7 @@
 mod audit;
 mod category;
 mod common;
+mod fields;
 mod graph_activity;
 mod risk;
 mod shape;
@@ -48,7 +49,7 @@ pub fn matches(record: &Value) -> bool {
         .into_iter()
         .filter_map(|key| object.get(key).and_then(Value::as_str))
         .any(|name| category::lookup(name).is_some());
-    named || shape::resource_kind(record).is_some()
+    named || shape::resource_kind(|key| shape::has_key(record, key)).is_some()
 }
 
 /// Normalizes an Entra record of any supported log and shape.

@@ -1,0 +1,164 @@
+//! The fields of a canonical Entra record, read where they are in the parsed record.
+//!
+//! A [`Fields`] maps Graph field names to values of the record: references for the values
+//! that are used as written, owned values only for nested objects that the record writes as
+//! JSON strings. Building it copies no value of the record.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::json;
+
+/// Named values, sorted by name, each name once.
+#[derive(Debug, Default)]
+pub(super) struct Fields<'a> {
+    members: Vec<(Cow<'a, str>, Cow<'a, Value>)>,
+}
+
+/// The rule that picks one of several fields collected under the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Repeated {
+    /// The first field collected under a name is kept.
+    KeepFirst,
+    /// A field whose written name is already its canonical name wins over a renamed one
+    /// (`createdDateTime` over `CreatedDateTime`). Among renamed fields, the first is kept.
+    PreferUnrenamed,
+}
+
+/// Collects fields in record order, then sorts them into a [`Fields`].
+#[derive(Debug)]
+pub(super) struct FieldsBuilder<'a> {
+    /// The field, and whether its written name had to be renamed.
+    members: Vec<(Cow<'a, str>, Cow<'a, Value>, bool)>,
+}
+
+impl<'a> FieldsBuilder<'a> {
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            members: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Adds a field under its canonical name. `renamed` is true when the record wrote it
+    /// under another name.
+    pub(super) fn push(&mut self, name: Cow<'a, str>, value: Cow<'a, Value>, renamed: bool) {
+        self.members.push((name, value, renamed));
+    }
+
+    pub(super) fn build(mut self, repeated: Repeated) -> Fields<'a> {
+        // The sort is stable, so fields of one name stay in the order they were pushed.
+        match repeated {
+            Repeated::KeepFirst => self.members.sort_by(|left, right| left.0.cmp(&right.0)),
+            Repeated::PreferUnrenamed => self
+                .members
+                .sort_by(|left, right| left.0.cmp(&right.0).then(left.2.cmp(&right.2))),
+        }
+        self.members.dedup_by(|later, kept| later.0 == kept.0);
+        Fields {
+            members: self
+                .members
+                .into_iter()
+                .map(|(name, value, _)| (name, value))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// Replaces the string value of each of `names` that contains serialized JSON with the
+    /// parsed value.
+    pub(super) fn parse_nested(&mut self, names: &[&str]) {
+        for (name, value) in &mut self.members {
+            if !names.contains(&name.as_ref()) {
+                continue;
+            }
+            if let Value::String(_) = value.as_ref()
+                && let Some(parsed) = json::unnest(value)
+            {
+                *value = Cow::Owned(parsed);
+            }
+        }
+    }
+
+    /// Returns the value at `path`: the field named by its first key, then the keys of the
+    /// field's objects. `null` counts as absent, as in [`json::get`].
+    pub(super) fn get(&self, path: &[&str]) -> Option<&Value> {
+        let (first, rest) = path.split_first()?;
+        let position = self
+            .members
+            .binary_search_by(|(name, _)| name.as_ref().cmp(first))
+            .ok()?;
+        let (_, value) = self.members.get(position)?;
+        json::get(value, rest)
+    }
+
+    pub(super) fn str_at(&self, path: &[&str]) -> Option<&str> {
+        self.get(path)
+            .and_then(Value::as_str)
+            .and_then(json::present)
+    }
+
+    pub(super) fn text_at(&self, path: &[&str]) -> Option<Box<str>> {
+        self.get(path).and_then(json::text_of)
+    }
+
+    pub(super) fn bool_at(&self, path: &[&str]) -> Option<bool> {
+        self.get(path).and_then(json::bool_of)
+    }
+
+    pub(super) fn u64_at(&self, path: &[&str]) -> Option<u64> {
+        self.get(path).and_then(json::u64_of)
+    }
+
+    /// Returns true when a field whose name equals `key` without regard to case has a
+    /// value other than `null`.
+    pub(super) fn has_any_case(&self, key: &str) -> bool {
+        self.members
+            .iter()
+            .any(|(name, value)| !value.is_null() && name.eq_ignore_ascii_case(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unrenamed_field_wins() {
+        let written = json!("written");
+        let renamed = json!("renamed");
+        let mut builder = FieldsBuilder::with_capacity(2);
+        builder.push("ipAddress".into(), Cow::Borrowed(&renamed), true);
+        builder.push("ipAddress".into(), Cow::Borrowed(&written), false);
+        let fields = builder.build(Repeated::PreferUnrenamed);
+        assert_eq!(fields.str_at(&["ipAddress"]), Some("written"));
+    }
+
+    #[test]
+    fn first_field_wins() {
+        let first = json!("first");
+        let second = json!("second");
+        let mut builder = FieldsBuilder::with_capacity(2);
+        builder.push("ipAddress".into(), Cow::Borrowed(&first), true);
+        builder.push("ipAddress".into(), Cow::Borrowed(&second), false);
+        let fields = builder.build(Repeated::KeepFirst);
+        assert_eq!(fields.str_at(&["ipAddress"]), Some("first"));
+    }
+
+    #[test]
+    fn nested_strings_are_parsed() {
+        let status = json!("{\"errorCode\": 50126}");
+        let mut builder = FieldsBuilder::with_capacity(1);
+        builder.push("status".into(), Cow::Borrowed(&status), false);
+        let mut fields = builder.build(Repeated::KeepFirst);
+        fields.parse_nested(&["status"]);
+        assert_eq!(fields.u64_at(&["status", "errorCode"]), Some(50126));
+        assert_eq!(
+            fields.text_at(&["status", "errorCode"]).as_deref(),
+            Some("50126")
+        );
+        assert_eq!(fields.get(&["missing"]), None);
+    }
+}
