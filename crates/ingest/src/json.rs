@@ -4,20 +4,34 @@
 //! such as `"<null>"` and `"null"`. These helpers return `None` for all of them, so that a
 //! normalizer only deals with present values.
 
-use serde_json::Value;
+mod value;
+
+pub use value::{Object, Value, parse, parse_str};
+
+/// Builds a [`Value`] that owns its strings with the syntax of `serde_json::json!`, for
+/// tests.
+#[cfg(test)]
+macro_rules! test_record {
+    ($($json:tt)+) => {
+        $crate::json::Value::from(&serde_json::json!($($json)+)).into_owned()
+    };
+}
+
+#[cfg(test)]
+pub(crate) use test_record;
 
 /// Returns the value at `path` (object keys), treating `null` as absent.
-pub fn get<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub fn get<'a>(value: &'a Value<'a>, path: &[&str]) -> Option<&'a Value<'a>> {
     let mut current = value;
     for key in path {
-        current = current.as_object()?.get(*key)?;
+        current = current.as_object()?.get(key)?;
     }
     (!current.is_null()).then_some(current)
 }
 
 /// Returns the string at `path`, or `None` when it is absent, not a string, empty or a
 /// placeholder for "no value".
-pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub fn str_at<'a>(value: &'a Value<'a>, path: &[&str]) -> Option<&'a str> {
     get(value, path).and_then(Value::as_str).and_then(present)
 }
 
@@ -93,25 +107,29 @@ pub fn present(text: &str) -> Option<&str> {
 
 /// Parses a string that holds serialized JSON (Log Analytics exports write nested objects
 /// this way) and returns the parsed value; any other value is returned as a clone.
-pub fn unnest(value: &Value) -> Option<Value> {
+pub fn unnest<'a>(value: &'a Value<'a>) -> Option<Value<'a>> {
     match value {
-        Value::String(text) => {
-            let trimmed = text.trim_start();
-            if trimmed.starts_with('{') || trimmed.starts_with('[') {
-                serde_json::from_str(text).ok()
-            } else {
-                None
-            }
-        }
+        Value::String(text) => unnest_str(text),
         Value::Null => None,
         other => Some(other.clone()),
+    }
+}
+
+/// Parses a string that starts with `{` or `[` as JSON; returns `None` for any other string
+/// and for invalid JSON.
+pub fn unnest_str(text: &str) -> Option<Value<'_>> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        parse_str(text).ok()
+    } else {
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn placeholders_are_absent() {

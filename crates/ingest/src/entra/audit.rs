@@ -1,11 +1,11 @@
 //! Audit logs (`directoryAudit`): changes to users, groups, roles, applications and
 //! policies.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, Credential, Event, IdentityKind, IdentityRef, Outcome, Privilege, PrivilegeKind,
     Provider, Source, SourceFormat, Target, TargetKind,
 };
-use serde_json::Value;
 
 use super::common::{self, text};
 use super::shape::Canonical;
@@ -326,8 +326,8 @@ fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
     let count = |side: &str| {
         property_entry(canonical, "KeyDescription")
             .and_then(|entry| json::str_at(entry, &[side]))
-            .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            .and_then(|value| value.as_array().map(Vec::len))
+            .and_then(|text| json::parse_str(text).ok())
+            .and_then(|value| value.as_array().map(<[Value]>::len))
     };
     match (count("oldValue"), count("newValue")) {
         (Some(old), Some(new)) if new < old => Activity::EntityChanged,
@@ -336,7 +336,7 @@ fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
 }
 
 /// Returns the first `modifiedProperties` entry named `name` among the targets.
-fn property_entry<'a>(canonical: &'a Canonical<'_>, name: &str) -> Option<&'a Value> {
+fn property_entry<'a>(canonical: &'a Canonical<'_>, name: &str) -> Option<&'a Value<'a>> {
     let targets = canonical.resource.get(&["targetResources"])?.as_array()?;
     targets
         .iter()
@@ -355,8 +355,8 @@ fn modified_property(canonical: &Canonical<'_>, name: &str) -> Option<String> {
     let entry = property_entry(canonical, name)?;
     let written =
         json::str_at(entry, &["newValue"]).or_else(|| json::str_at(entry, &["oldValue"]))?;
-    let value = match serde_json::from_str::<Value>(written) {
-        Ok(Value::String(text)) => text,
+    let value = match json::parse_str(written) {
+        Ok(Value::String(text)) => text.into_owned(),
         Ok(Value::Array(items)) => items.first()?.as_str()?.to_owned(),
         _ => written.to_owned(),
     };
@@ -498,7 +498,7 @@ mod tests {
     use super::*;
     use crate::Normalized;
     use crate::entra;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     fn event(record: &Value) -> Event {
         let context = RecordContext {
@@ -511,7 +511,7 @@ mod tests {
         }
     }
 
-    fn audit(name: &str, targets: Value) -> Value {
+    fn audit(name: &str, targets: Value<'static>) -> Value<'static> {
         json!({
             "id": "Directory_5c1a7d9e_0001",
             "activityDateTime": "2024-05-01T10:00:00Z",

@@ -2,10 +2,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use crate::json::Value;
 use riposte_model::{
     Asn, Geo, GeoSource, IdentityKind, IdentityRef, Origin, Provider, Sensitive, Timestamp,
 };
-use serde_json::Value;
 
 use super::shape::Canonical;
 use crate::json;
@@ -35,7 +35,7 @@ pub(super) fn event_time(
 }
 
 /// Returns a time value unless it is absent, `null`, or a string meaning "no value".
-fn time_value(value: Option<&Value>) -> Option<&Value> {
+fn time_value<'a>(value: Option<&'a Value<'a>>) -> Option<&'a Value<'a>> {
     match value? {
         Value::String(text) if json::present(text).is_none() => None,
         value => Some(value),
@@ -187,7 +187,7 @@ pub(super) fn code_of(value: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn origin_keeps_non_addresses() {

@@ -6,14 +6,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::json;
 
 /// Named values, sorted by name, each name once.
 #[derive(Debug, Default)]
 pub(super) struct Fields<'a> {
-    members: Vec<(Cow<'a, str>, Cow<'a, Value>)>,
+    members: Vec<(Cow<'a, str>, Cow<'a, Value<'a>>)>,
 }
 
 /// The rule that picks one of several fields collected under the same name.
@@ -30,7 +30,7 @@ pub(super) enum Repeated {
 #[derive(Debug)]
 pub(super) struct FieldsBuilder<'a> {
     /// The field, and whether its written name had to be renamed.
-    members: Vec<(Cow<'a, str>, Cow<'a, Value>, bool)>,
+    members: Vec<(Cow<'a, str>, Cow<'a, Value<'a>>, bool)>,
 }
 
 impl<'a> FieldsBuilder<'a> {
@@ -42,7 +42,7 @@ impl<'a> FieldsBuilder<'a> {
 
     /// Adds a field under its canonical name. `renamed` is true when the record wrote it
     /// under another name.
-    pub(super) fn push(&mut self, name: Cow<'a, str>, value: Cow<'a, Value>, renamed: bool) {
+    pub(super) fn push(&mut self, name: Cow<'a, str>, value: Cow<'a, Value<'a>>, renamed: bool) {
         self.members.push((name, value, renamed));
     }
 
@@ -73,9 +73,17 @@ impl<'a> Fields<'a> {
             if !names.contains(&name.as_ref()) {
                 continue;
             }
-            if let Value::String(_) = value.as_ref()
-                && let Some(parsed) = json::unnest(value)
-            {
+            let parsed = match value {
+                Cow::Borrowed(written @ Value::String(_)) => json::unnest(written),
+                Cow::Owned(Value::String(Cow::Borrowed(text))) => json::unnest_str(text),
+                // A string that was itself inside a nested JSON string: the parsed value
+                // cannot borrow from it, so it takes copies of its strings.
+                Cow::Owned(Value::String(Cow::Owned(text))) => {
+                    json::unnest_str(text).map(Value::into_owned)
+                }
+                _ => None,
+            };
+            if let Some(parsed) = parsed {
                 *value = Cow::Owned(parsed);
             }
         }
@@ -83,7 +91,7 @@ impl<'a> Fields<'a> {
 
     /// Returns the value at `path`: the field named by its first key, then the keys of the
     /// field's objects. `null` counts as absent, as in [`json::get`].
-    pub(super) fn get(&self, path: &[&str]) -> Option<&Value> {
+    pub(super) fn get(&self, path: &[&str]) -> Option<&Value<'_>> {
         let (first, rest) = path.split_first()?;
         let position = self
             .members
@@ -123,7 +131,7 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn unrenamed_field_wins() {

@@ -14,7 +14,7 @@ mod risk;
 mod shape;
 mod signin;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::{NormalizeError, Normalized, RecordContext};
 use shape::{Classified, LogKind};
@@ -73,8 +73,8 @@ pub fn normalize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::test_record as json;
     use riposte_model::{Activity, Event, IdentityKind, Outcome, SourceFormat};
-    use serde_json::json;
 
     fn context() -> RecordContext<'static> {
         RecordContext {

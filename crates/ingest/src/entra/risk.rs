@@ -1,10 +1,10 @@
 //! Risk detections of Entra ID Protection, for users and service principals.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, Credential, Event, IdentityKind, IdentityRef, Outcome, Provider, RiskDetection,
     Source, SourceFormat,
 };
-use serde_json::Value;
 
 use super::common::{self, text};
 use super::shape::{Canonical, RiskSubject};

@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use crate::json::{Object, Value};
 
 use super::category;
 use super::fields::{Fields, FieldsBuilder, Repeated};
@@ -69,7 +69,7 @@ pub(super) struct Canonical<'a> {
     pub envelope: Fields<'a>,
     /// The log's fields under their Graph names, nested objects parsed.
     pub resource: Fields<'a>,
-    raw: &'a Value,
+    raw: &'a Value<'a>,
 }
 
 /// The result of canonicalizing a record.
@@ -257,7 +257,7 @@ const NESTED_FIELDS: &[&str] = &[
 
 /// Rewrites a record of any shape as a [`Canonical`] record, or names the category of an
 /// Entra record riposte does not interpret.
-pub(super) fn canonicalize(record: &Value) -> Result<Classified<'_>, NormalizeError> {
+pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, NormalizeError> {
     let Some(object) = record.as_object() else {
         return Err(NormalizeError::invalid(
             "record",
@@ -275,7 +275,7 @@ pub(super) fn canonicalize(record: &Value) -> Result<Classified<'_>, NormalizeEr
             let resource = resource_fields(
                 properties
                     .iter()
-                    .map(|(key, value)| (Cow::Borrowed(key.as_str()), Cow::Borrowed(value))),
+                    .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
             );
             return classify(Shape::AzureMonitor, category, envelope, resource, record);
         }
@@ -287,7 +287,7 @@ pub(super) fn canonicalize(record: &Value) -> Result<Classified<'_>, NormalizeEr
                 let resource = resource_fields(
                     properties
                         .into_iter()
-                        .map(|(key, value)| (Cow::Owned(key), Cow::Owned(value))),
+                        .map(|(key, value)| (key, Cow::Owned(value))),
                 );
                 return classify(Shape::AzureMonitor, category, envelope, resource, record);
             }
@@ -317,7 +317,7 @@ pub(super) fn canonicalize(record: &Value) -> Result<Classified<'_>, NormalizeEr
     let resource = resource_fields(
         object
             .iter()
-            .map(|(key, value)| (Cow::Borrowed(key.as_str()), Cow::Borrowed(value))),
+            .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
     );
     let envelope = if shape == Shape::AzureMonitor {
         envelope_fields(object, None)
@@ -347,7 +347,7 @@ fn classify<'a>(
     category: Option<&'a str>,
     envelope: Fields<'a>,
     resource: Fields<'a>,
-    raw: &'a Value,
+    raw: &'a Value<'a>,
 ) -> Result<Classified<'a>, NormalizeError> {
     let from_category = category.and_then(category::lookup);
     let kind = match from_category {
@@ -463,11 +463,11 @@ pub(super) fn has_key(value: &Value, key: &str) -> bool {
 /// Reads the first of `keys` that is present; a present value that is not a string is an
 /// error, because the category decides how the whole record is read.
 fn category_text<'a>(
-    object: &'a Map<String, Value>,
+    object: &'a Object<'_>,
     keys: &[&str],
 ) -> Result<Option<&'a str>, NormalizeError> {
     for key in keys {
-        match object.get(*key) {
+        match object.get(key) {
             None | Some(Value::Null) => {}
             Some(Value::String(text)) => {
                 if let Some(text) = json::present(text) {
@@ -488,7 +488,7 @@ fn category_text<'a>(
 
 /// Log Analytics rows have PascalCase columns; Graph resources and Azure Monitor records
 /// have lower camel case keys.
-fn is_pascal_case(object: &Map<String, Value>) -> bool {
+fn is_pascal_case(object: &Object<'_>) -> bool {
     let upper = object
         .keys()
         .filter(|key| key.starts_with(|first: char| first.is_ascii_uppercase()))
@@ -498,16 +498,16 @@ fn is_pascal_case(object: &Map<String, Value>) -> bool {
 
 /// Splits a Log Analytics row into envelope and resource fields. Of columns that map to the
 /// same field, the first in key order is kept.
-fn split_log_analytics(object: &Map<String, Value>) -> (Fields<'_>, Fields<'_>) {
+fn split_log_analytics<'a>(object: &'a Object<'a>) -> (Fields<'a>, Fields<'a>) {
     let mut envelope = FieldsBuilder::with_capacity(object.len());
     let mut resource = FieldsBuilder::with_capacity(object.len());
-    for (column, value) in object {
+    for (column, value) in object.iter() {
         if value.is_null() {
             continue;
         }
         let slot = LOG_ANALYTICS_COLUMNS
             .iter()
-            .find(|(name, _)| name == column)
+            .find(|(name, _)| *name == column)
             .map(|(_, slot)| *slot);
         let borrowed = Cow::Borrowed(value);
         match slot {
@@ -546,7 +546,7 @@ fn split_log_analytics(object: &Map<String, Value>) -> (Fields<'_>, Fields<'_>) 
 /// Builds the resource from its fields: lower camel case keys (a key already in lower camel
 /// case wins over a PascalCase twin), nested JSON strings parsed.
 fn resource_fields<'a>(
-    members: impl ExactSizeIterator<Item = (Cow<'a, str>, Cow<'a, Value>)>,
+    members: impl ExactSizeIterator<Item = (Cow<'a, str>, Cow<'a, Value<'a>>)>,
 ) -> Fields<'a> {
     let mut resource = FieldsBuilder::with_capacity(members.len());
     for (key, value) in members {
@@ -559,13 +559,13 @@ fn resource_fields<'a>(
 }
 
 /// Reads the members of an object, but `skip`, with lower camel case keys.
-fn envelope_fields<'a>(object: &'a Map<String, Value>, skip: Option<&str>) -> Fields<'a> {
+fn envelope_fields<'a>(object: &'a Object<'_>, skip: Option<&str>) -> Fields<'a> {
     let mut envelope = FieldsBuilder::with_capacity(object.len());
-    for (key, value) in object {
-        if Some(key.as_str()) == skip {
+    for (key, value) in object.iter() {
+        if Some(key) == skip {
             continue;
         }
-        let (name, renamed) = canonical_name(Cow::Borrowed(key.as_str()));
+        let (name, renamed) = canonical_name(Cow::Borrowed(key));
         envelope.push(name, Cow::Borrowed(value), renamed);
     }
     envelope.build(Repeated::PreferUnrenamed)
@@ -686,7 +686,7 @@ impl Canonical<'_> {
                     None => lower_camel(column) == key,
                 }
             })
-            .cloned()
+            .map(str::to_owned)
     }
 }
 
@@ -696,15 +696,18 @@ fn written_key(object: &Value, key: &str) -> Option<String> {
     if object.contains_key(key) {
         return Some(key.to_owned());
     }
-    object.keys().find(|name| lower_camel(name) == key).cloned()
+    object
+        .keys()
+        .find(|name| lower_camel(name) == key)
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
-    fn known(record: &Value) -> Canonical<'_> {
+    fn known<'a>(record: &'a Value<'a>) -> Canonical<'a> {
         match canonicalize(record).unwrap() {
             Classified::Known(canonical) => canonical,
             Classified::Unsupported(category) => panic!("unsupported {category}"),

@@ -1,11 +1,11 @@
 //! Sign-in logs: interactive and non-interactive user sign-ins, service principal and
 //! managed identity sign-ins.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, Credential, CredentialKind, Event, IdentityKind, IdentityRef, MfaMethod, Outcome,
     Provider, Source, SourceFormat, Target, TargetKind,
 };
-use serde_json::Value;
 
 use super::common::{self, text};
 use super::shape::{Canonical, SignInKind};
@@ -404,14 +404,15 @@ mod tests {
     use super::*;
     use crate::Normalized;
     use crate::entra;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
+    /// Normalizes a record built with `serde_json::json!`, which some tests modify in place.
     fn event(record: &Value) -> Event {
         let context = RecordContext {
             location: None,
             raw: b"{}",
         };
-        match entra::normalize(record, &context).unwrap() {
+        match entra::normalize(&crate::json::Value::from(record), &context).unwrap() {
             Normalized::Event(event) => *event,
             Normalized::Unsupported { category } => panic!("unsupported {category}"),
         }
