@@ -6,7 +6,7 @@
 
 mod value;
 
-pub use value::{Object, Value, parse, parse_str};
+pub use value::{Object, Value, compare_keys, parse, parse_str};
 
 /// Builds a [`Value`] that owns its strings with the syntax of `serde_json::json!`, for
 /// tests.

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::json::Value;
 
-use crate::json;
+use crate::json::{self, compare_keys};
 
 /// Named values, sorted by name, each name once.
 #[derive(Debug, Default)]
@@ -49,10 +49,12 @@ impl<'a> FieldsBuilder<'a> {
     pub(super) fn build(mut self, repeated: Repeated) -> Fields<'a> {
         // The sort is stable, so fields of one name stay in the order they were pushed.
         match repeated {
-            Repeated::KeepFirst => self.members.sort_by(|left, right| left.0.cmp(&right.0)),
+            Repeated::KeepFirst => self
+                .members
+                .sort_by(|left, right| compare_keys(&left.0, &right.0)),
             Repeated::PreferUnrenamed => self
                 .members
-                .sort_by(|left, right| left.0.cmp(&right.0).then(left.2.cmp(&right.2))),
+                .sort_by(|left, right| compare_keys(&left.0, &right.0).then(left.2.cmp(&right.2))),
         }
         self.members.dedup_by(|later, kept| later.0 == kept.0);
         Fields {
@@ -95,7 +97,7 @@ impl<'a> Fields<'a> {
         let (first, rest) = path.split_first()?;
         let position = self
             .members
-            .binary_search_by(|(name, _)| name.as_ref().cmp(first))
+            .binary_search_by(|(name, _)| compare_keys(name, first))
             .ok()?;
         let (_, value) = self.members.get(position)?;
         json::get(value, rest)

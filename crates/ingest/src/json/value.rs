@@ -207,7 +207,7 @@ impl<'a> Object<'a> {
     fn from_members(mut members: Vec<(Cow<'a, str>, Value<'a>)>) -> Self {
         // A stable sort keeps repeated keys in input order, so the last of a run is the
         // last one written.
-        members.sort_by(|left, right| left.0.cmp(&right.0));
+        members.sort_by(|left, right| compare_keys(&left.0, &right.0));
         members.dedup_by(|later, kept| {
             if later.0 == kept.0 {
                 std::mem::swap(&mut later.1, &mut kept.1);
@@ -229,7 +229,7 @@ impl<'a> Object<'a> {
 
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         self.members
-            .binary_search_by(|(name, _)| name.as_ref().cmp(key))
+            .binary_search_by(|(name, _)| compare_keys(name, key))
             .ok()
             .and_then(|position| self.members.get(position))
             .map(|(_, value)| value)
@@ -243,7 +243,7 @@ impl<'a> Object<'a> {
     pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
         let position = self
             .members
-            .binary_search_by(|(name, _)| name.as_ref().cmp(key))
+            .binary_search_by(|(name, _)| compare_keys(name, key))
             .ok()?;
         Some(self.members.remove(position).1)
     }
@@ -264,6 +264,12 @@ impl<'a> Object<'a> {
     pub fn values(&self) -> impl Iterator<Item = &Value<'a>> {
         self.members.iter().map(|(_, value)| value)
     }
+}
+
+/// Orders keys by their bytes, as `str` does. Keys are short, so a byte loop is faster than
+/// the call to `memcmp` that `str::cmp` makes.
+pub fn compare_keys(left: &str, right: &str) -> std::cmp::Ordering {
+    left.bytes().cmp(right.bytes())
 }
 
 impl<'a> IntoIterator for Object<'a> {
@@ -483,6 +489,20 @@ mod tests {
             object.get("escaped"),
             Some(Value::String(Cow::Owned(_)))
         ));
+    }
+
+    #[test]
+    fn key_order_is_str_order() {
+        let keys = ["", "a", "ab", "b", "B", "_", "é", "e\u{301}", "aa", "a\0"];
+        for left in keys {
+            for right in keys {
+                assert_eq!(
+                    compare_keys(left, right),
+                    left.cmp(right),
+                    "{left:?} {right:?}"
+                );
+            }
+        }
     }
 
     #[test]
