@@ -2,18 +2,25 @@
 //!
 //! A [`Fields`] maps Graph field names to values of the record: references for the values
 //! that are used as written, owned values only for nested objects that the record writes as
-//! JSON strings. Building it copies no value of the record.
+//! JSON strings. Building it copies no value of the record, and when the record already
+//! names its fields as Graph does, it reads the record's object itself.
 
 use std::borrow::Cow;
 
-use crate::json::Value;
+use crate::json::{self, Object, Value, compare_keys};
 
-use crate::json::{self, compare_keys};
-
-/// Named values, sorted by name, each name once.
+/// Named values, each name once.
 #[derive(Debug, Default)]
 pub(super) struct Fields<'a> {
+    /// The object whose members are the fields, under the names they are written with;
+    /// `None` when the fields were collected into `members`.
+    object: Option<&'a Object<'a>>,
+    /// A member of `object` that is not a field.
+    skip: Option<&'static str>,
+    /// Fields collected by a [`FieldsBuilder`], sorted by name.
     members: Vec<(Cow<'a, str>, Cow<'a, Value<'a>>)>,
+    /// Objects parsed from the JSON strings of `object`, which take their place.
+    parsed: Vec<(&'static str, Value<'a>)>,
 }
 
 /// The rule that picks one of several fields collected under the same name.
@@ -63,14 +70,38 @@ impl<'a> FieldsBuilder<'a> {
                 .into_iter()
                 .map(|(name, value, _)| (name, value))
                 .collect(),
+            ..Fields::default()
         }
     }
 }
 
 impl<'a> Fields<'a> {
+    /// Reads the members of `object` as the fields, but `skip`. The caller checks that every
+    /// member is written under its field name.
+    pub(super) fn view(object: &'a Object<'a>, skip: Option<&'static str>) -> Self {
+        Self {
+            object: Some(object),
+            skip,
+            ..Self::default()
+        }
+    }
+
     /// Replaces the string value of each of `names` that contains serialized JSON with the
     /// parsed value.
-    pub(super) fn parse_nested(&mut self, names: &[&str]) {
+    pub(super) fn parse_nested(&mut self, names: &[&'static str]) {
+        if let Some(object) = self.object {
+            for name in names {
+                if Some(*name) == self.skip {
+                    continue;
+                }
+                if let Some(Value::String(text)) = object.get(name)
+                    && let Some(parsed) = json::unnest_str(text)
+                {
+                    self.parsed.push((name, parsed));
+                }
+            }
+            return;
+        }
         for (name, value) in &mut self.members {
             if !names.contains(&name.as_ref()) {
                 continue;
@@ -95,12 +126,24 @@ impl<'a> Fields<'a> {
     /// field's objects. `null` counts as absent, as in [`json::get`].
     pub(super) fn get(&self, path: &[&str]) -> Option<&Value<'_>> {
         let (first, rest) = path.split_first()?;
+        json::get(self.field(first)?, rest)
+    }
+
+    fn field(&self, name: &str) -> Option<&Value<'a>> {
+        if let Some(object) = self.object {
+            if let Some((_, value)) = self.parsed.iter().find(|(parsed, _)| *parsed == name) {
+                return Some(value);
+            }
+            if Some(name) == self.skip {
+                return None;
+            }
+            return object.get(name);
+        }
         let position = self
             .members
-            .binary_search_by(|(name, _)| compare_keys(name, first))
+            .binary_search_by(|(member, _)| compare_keys(member, name))
             .ok()?;
-        let (_, value) = self.members.get(position)?;
-        json::get(value, rest)
+        self.members.get(position).map(|(_, value)| value.as_ref())
     }
 
     pub(super) fn str_at(&self, path: &[&str]) -> Option<&str> {
@@ -124,9 +167,15 @@ impl<'a> Fields<'a> {
     /// Returns true when a field whose name equals `key` without regard to case has a
     /// value other than `null`.
     pub(super) fn has_any_case(&self, key: &str) -> bool {
-        self.members
-            .iter()
-            .any(|(name, value)| !value.is_null() && name.eq_ignore_ascii_case(key))
+        match self.object {
+            Some(object) => object.iter().any(|(name, value)| {
+                Some(name) != self.skip && !value.is_null() && name.eq_ignore_ascii_case(key)
+            }),
+            None => self
+                .members
+                .iter()
+                .any(|(name, value)| !value.is_null() && name.eq_ignore_ascii_case(key)),
+        }
     }
 }
 
@@ -155,6 +204,23 @@ mod tests {
         builder.push("ipAddress".into(), Cow::Borrowed(&second), false);
         let fields = builder.build(Repeated::KeepFirst);
         assert_eq!(fields.str_at(&["ipAddress"]), Some("first"));
+    }
+
+    #[test]
+    fn view_reads_the_object_but_skip() {
+        let record = json!({
+            "properties": {"id": "x"},
+            "status": "{\"errorCode\": 50126}",
+            "time": "2024-05-01T10:00:00Z",
+        });
+        let object = record.as_object().unwrap();
+        let mut fields = Fields::view(object, Some("properties"));
+        fields.parse_nested(&["status", "properties"]);
+        assert_eq!(fields.get(&["properties"]), None);
+        assert!(!fields.has_any_case("Properties"));
+        assert!(fields.has_any_case("Time"));
+        assert_eq!(fields.str_at(&["time"]), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(fields.u64_at(&["status", "errorCode"]), Some(50126));
     }
 
     #[test]

@@ -272,11 +272,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
         None | Some(Value::Null) => {}
         Some(Value::Object(properties)) => {
             let envelope = envelope_fields(object, Some("properties"));
-            let resource = resource_fields(
-                properties
-                    .iter()
-                    .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
-            );
+            let resource = object_resource(properties);
             return classify(Shape::AzureMonitor, category, envelope, resource, record);
         }
         Some(written @ Value::String(_)) => match json::unnest(written) {
@@ -314,11 +310,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
     } else {
         Shape::Graph
     };
-    let resource = resource_fields(
-        object
-            .iter()
-            .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
-    );
+    let resource = object_resource(object);
     let envelope = if shape == Shape::AzureMonitor {
         envelope_fields(object, None)
     } else {
@@ -558,8 +550,32 @@ fn resource_fields<'a>(
     resource
 }
 
+/// Reads the resource from the members of an object, in place when no key needs renaming.
+fn object_resource<'a>(object: &'a Object<'a>) -> Fields<'a> {
+    if !needs_renaming(object) {
+        let mut resource = Fields::view(object, None);
+        resource.parse_nested(NESTED_FIELDS);
+        return resource;
+    }
+    resource_fields(
+        object
+            .iter()
+            .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
+    )
+}
+
+/// Returns true when a key of `object` is not in lower camel case.
+fn needs_renaming(object: &Object<'_>) -> bool {
+    object
+        .keys()
+        .any(|key| key.starts_with(|first: char| first.is_ascii_uppercase()))
+}
+
 /// Reads the members of an object, but `skip`, with lower camel case keys.
-fn envelope_fields<'a>(object: &'a Object<'_>, skip: Option<&str>) -> Fields<'a> {
+fn envelope_fields<'a>(object: &'a Object<'a>, skip: Option<&'static str>) -> Fields<'a> {
+    if !needs_renaming(object) {
+        return Fields::view(object, skip);
+    }
     let mut envelope = FieldsBuilder::with_capacity(object.len());
     for (key, value) in object.iter() {
         if Some(key) == skip {
