@@ -115,7 +115,7 @@ pub fn unnest<'a>(value: &'a Value<'a>) -> Option<Value<'a>> {
     }
 }
 
-/// Parses a string that starts with `{` or `[` as JSON; returns `None` for any other string
+/// Parses a string that starts with `{` or `[` as JSON. Returns `None` for any other string
 /// and for invalid JSON.
 pub fn unnest_str(text: &str) -> Option<Value<'_>> {
     let trimmed = text.trim_start();
