@@ -229,7 +229,17 @@ impl<'a> Object<'a> {
 
     /// Returns the member `key`. Objects in logs have tens of members, so a scan that
     /// compares lengths first is faster than a binary search, whose comparisons read bytes.
+    /// Larger objects are binary-searched, so that a hostile record with many members does
+    /// not make every lookup slow.
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        if self.members.len() > MAX_SCANNED_MEMBERS {
+            return self
+                .members
+                .binary_search_by(|(name, _)| compare_keys(name, key))
+                .ok()
+                .and_then(|position| self.members.get(position))
+                .map(|(_, value)| value);
+        }
         let key = key.as_bytes();
         self.members
             .iter()
@@ -325,6 +335,9 @@ impl<'de> Deserialize<'de> for Value<'de> {
         deserializer.deserialize_any(ValueVisitor)
     }
 }
+
+/// Largest object [`Object::get`] scans; it binary-searches larger ones.
+const MAX_SCANNED_MEMBERS: usize = 64;
 
 /// Members an object's vector has room for before its first member is read. `serde_json`
 /// does not tell an object's size in advance, and starting from 16 saves most objects of a
@@ -513,6 +526,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn large_object_lookup_finds_every_member() {
+        let text = format!(
+            "{{{}}}",
+            (0..200)
+                .map(|index| format!("\"key{index}\": {index}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let parsed = parse(text.as_bytes()).unwrap();
+        for index in 0..200_u64 {
+            assert_eq!(
+                parsed.get(&format!("key{index}")).and_then(Value::as_u64),
+                Some(index)
+            );
+        }
+        assert_eq!(parsed.get("key200"), None);
     }
 
     #[test]
