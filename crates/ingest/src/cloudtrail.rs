@@ -20,8 +20,8 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
+use crate::json::Value;
 use riposte_model::{Credential, Event, MfaMethod, Outcome, Source, SourceFormat};
-use serde_json::Value;
 
 use crate::{NormalizeError, Normalized, RecordContext, json, parse_time_value};
 
@@ -85,7 +85,7 @@ fn is_digest(record: &Value) -> bool {
 }
 
 /// Returns the CloudTrail record that an EventBridge event carries in `detail`.
-fn eventbridge_detail(record: &Value) -> Option<&Value> {
+fn eventbridge_detail<'a>(record: &'a Value<'a>) -> Option<&'a Value<'a>> {
     json::get(record, &["detail-type"])?;
     let source = json::str_at(record, &["source"])?;
     if !source.starts_with("aws.") {

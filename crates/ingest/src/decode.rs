@@ -5,8 +5,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::json::{self, Value};
 use riposte_model::{Event, RecordLocation};
-use serde_json::Value;
 
 use crate::framing::{Frame, FrameItem};
 use crate::{NormalizeError, Normalized, RecordContext, cloudtrail, entra, okta};
@@ -156,7 +156,7 @@ impl Decoder {
     }
 
     fn decode_frame(&self, frame: Frame, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {
-        let value: Value = match serde_json::from_slice(&frame.bytes) {
+        let value = match json::parse(&frame.bytes) {
             Ok(value) => value,
             Err(error) => {
                 emit(Decoded::Rejected(Reject {
@@ -251,7 +251,7 @@ fn into_elements(value: Value) -> Result<Vec<Value>, Value> {
         Value::Object(mut object) if object.len() == 1 => {
             let key = ["Records", "records"]
                 .into_iter()
-                .find(|key| object.get(*key).is_some_and(Value::is_array));
+                .find(|key| object.get(key).is_some_and(Value::is_array));
             match key.and_then(|key| object.remove(key)) {
                 Some(Value::Array(elements)) => Ok(elements),
                 _ => Err(Value::Object(object)),

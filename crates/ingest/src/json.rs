@@ -4,27 +4,62 @@
 //! such as `"<null>"` and `"null"`. These helpers return `None` for all of them, so that a
 //! normalizer only deals with present values.
 
-use serde_json::Value;
+mod value;
+
+pub use value::{Object, Value, compare_keys, parse, parse_str};
+
+/// Builds a [`Value`] that owns its strings with the syntax of `serde_json::json!`, for
+/// tests.
+#[cfg(test)]
+macro_rules! test_record {
+    ($($json:tt)+) => {
+        $crate::json::Value::from(&serde_json::json!($($json)+)).into_owned()
+    };
+}
+
+#[cfg(test)]
+pub(crate) use test_record;
 
 /// Returns the value at `path` (object keys), treating `null` as absent.
-pub fn get<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub fn get<'a>(value: &'a Value<'a>, path: &[&str]) -> Option<&'a Value<'a>> {
     let mut current = value;
     for key in path {
-        current = current.as_object()?.get(*key)?;
+        current = current.as_object()?.get(key)?;
     }
     (!current.is_null()).then_some(current)
 }
 
 /// Returns the string at `path`, or `None` when it is absent, not a string, empty or a
 /// placeholder for "no value".
-pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub fn str_at<'a>(value: &'a Value<'a>, path: &[&str]) -> Option<&'a str> {
     get(value, path).and_then(Value::as_str).and_then(present)
 }
 
 /// Returns the text at `path` as an owned string: strings as they are, numbers and booleans
 /// in their JSON form.
 pub fn text_at(value: &Value, path: &[&str]) -> Option<Box<str>> {
-    match get(value, path)? {
+    get(value, path).and_then(text_of)
+}
+
+/// Returns the boolean at `path`, also accepting the strings `"true"` and `"false"` in any
+/// case.
+pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
+    get(value, path).and_then(bool_of)
+}
+
+/// Returns the number at `path` as `f64`, also accepting numbers written as strings.
+pub fn f64_at(value: &Value, path: &[&str]) -> Option<f64> {
+    get(value, path).and_then(f64_of)
+}
+
+/// Returns the unsigned integer at `path`, also accepting integers written as strings.
+pub fn u64_at(value: &Value, path: &[&str]) -> Option<u64> {
+    get(value, path).and_then(u64_of)
+}
+
+/// Returns a value as an owned string, as [`text_at`] does.
+pub fn text_of(value: &Value) -> Option<Box<str>> {
+    match value {
         Value::String(text) => present(text).map(Box::from),
         Value::Number(number) => Some(number.to_string().into()),
         Value::Bool(flag) => Some(flag.to_string().into()),
@@ -32,10 +67,9 @@ pub fn text_at(value: &Value, path: &[&str]) -> Option<Box<str>> {
     }
 }
 
-/// Returns the boolean at `path`, also accepting the strings `"true"` and `"false"` in any
-/// case.
-pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
-    match get(value, path)? {
+/// Returns a value as a boolean, as [`bool_at`] does.
+pub fn bool_of(value: &Value) -> Option<bool> {
+    match value {
         Value::Bool(flag) => Some(*flag),
         Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
         Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
@@ -43,18 +77,18 @@ pub fn bool_at(value: &Value, path: &[&str]) -> Option<bool> {
     }
 }
 
-/// Returns the number at `path` as `f64`, also accepting numbers written as strings.
-pub fn f64_at(value: &Value, path: &[&str]) -> Option<f64> {
-    match get(value, path)? {
+/// Returns a value as `f64`, as [`f64_at`] does.
+pub fn f64_of(value: &Value) -> Option<f64> {
+    match value {
         Value::Number(number) => number.as_f64(),
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
     }
 }
 
-/// Returns the unsigned integer at `path`, also accepting integers written as strings.
-pub fn u64_at(value: &Value, path: &[&str]) -> Option<u64> {
-    match get(value, path)? {
+/// Returns a value as an unsigned integer, as [`u64_at`] does.
+pub fn u64_of(value: &Value) -> Option<u64> {
+    match value {
         Value::Number(number) => number.as_u64(),
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
@@ -73,25 +107,29 @@ pub fn present(text: &str) -> Option<&str> {
 
 /// Parses a string that holds serialized JSON (Log Analytics exports write nested objects
 /// this way) and returns the parsed value; any other value is returned as a clone.
-pub fn unnest(value: &Value) -> Option<Value> {
+pub fn unnest<'a>(value: &'a Value<'a>) -> Option<Value<'a>> {
     match value {
-        Value::String(text) => {
-            let trimmed = text.trim_start();
-            if trimmed.starts_with('{') || trimmed.starts_with('[') {
-                serde_json::from_str(text).ok()
-            } else {
-                None
-            }
-        }
+        Value::String(text) => unnest_str(text),
         Value::Null => None,
         other => Some(other.clone()),
+    }
+}
+
+/// Parses a string that starts with `{` or `[` as JSON. Returns `None` for any other string
+/// and for invalid JSON.
+pub fn unnest_str(text: &str) -> Option<Value<'_>> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        parse_str(text).ok()
+    } else {
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn placeholders_are_absent() {

@@ -14,7 +14,8 @@
 //!
 //! Each format module has `matches(&Value) -> bool`, which must be cheap and must not accept
 //! another provider's records, and `normalize(&Value, &RecordContext) ->
-//! Result<Normalized, NormalizeError>`. A normalizer:
+//! Result<Normalized, NormalizeError>`, where [`json::Value`] is the parsed record, whose
+//! strings borrow from the record's bytes. A normalizer:
 //! - returns [`Normalized::Event`] for every record it interprets;
 //! - returns [`Normalized::Unsupported`] with the record's category for a well-formed record
 //!   of its provider whose category riposte does not interpret yet;

@@ -9,9 +9,9 @@
 //!   `11/14/2025 1:48:53 AM`, `01/09/2007 09:41:00` (24-hour clock without AM/PM).
 //! - Epoch milliseconds, as a JSON number or a string of digits.
 
+use crate::json::Value;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use riposte_model::Timestamp;
-use serde_json::Value;
 
 /// A timestamp that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -310,6 +310,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::test_record as json;
 
     fn utc(text: &str) -> String {
         parse_timestamp(text)
@@ -373,7 +374,7 @@ mod tests {
     #[test]
     fn epoch_milliseconds() {
         assert_eq!(utc("1723564700353"), "2024-08-13T15:58:20.353Z");
-        let parsed = parse_time_value(&serde_json::json!(1723564700353_i64)).unwrap();
+        let parsed = parse_time_value(&json!(1723564700353_i64)).unwrap();
         assert_eq!(parsed.timestamp_millis(), 1723564700353);
     }
 
@@ -404,8 +405,8 @@ mod tests {
         );
         assert!(parse_timestamp("").is_err());
         assert!(parse_timestamp("2024-01-01T00:00:00Zjunk").is_err());
-        assert!(parse_time_value(&serde_json::json!(-5)).is_err());
-        assert!(parse_time_value(&serde_json::json!(1.5)).is_err());
-        assert!(parse_time_value(&serde_json::json!(null)).is_err());
+        assert!(parse_time_value(&json!(-5)).is_err());
+        assert!(parse_time_value(&json!(1.5)).is_err());
+        assert!(parse_time_value(&json!(null)).is_err());
     }
 }

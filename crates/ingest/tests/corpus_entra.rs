@@ -229,7 +229,7 @@ fn other_providers_are_not_entra() {
         }
         for path in files(&folder) {
             for record in records(&path) {
-                if entra::matches(&record) {
+                if entra::matches(&riposte_ingest::json::Value::from(&record)) {
                     claimed.push(path.display().to_string());
                 }
             }

@@ -1,10 +1,10 @@
 //! The activity of a CloudTrail record, with the identities it acted on and the privileges
 //! it granted, revoked or defined.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, IdentityRef, Privilege, PrivilegeKind, RiskDetection, Target, TargetKind,
 };
-use serde_json::Value;
 
 use super::{SIGNIN_SOURCE, policy};
 use crate::json;
@@ -310,7 +310,7 @@ fn role_target_from_arn(role_arn: &str) -> Target {
 }
 
 /// Returns the partition (`aws`, `aws-cn`, `aws-us-gov`) of the caller's ARN, or `aws`.
-fn partition(record: &Value) -> &str {
+fn partition<'a>(record: &'a Value<'a>) -> &'a str {
     json::str_at(record, &["userIdentity", "arn"])
         .and_then(|arn| arn.strip_prefix("arn:"))
         .and_then(|rest| rest.split(':').next())

@@ -1,10 +1,10 @@
 //! The acting identity and credential of a CloudTrail record, read from `userIdentity`.
 
+use crate::json::Value;
 use riposte_model::{
     Credential, CredentialKind, IdentityKind, IdentityRef, MfaMethod, Provider, RoleSession,
     Sensitive,
 };
-use serde_json::Value;
 
 use crate::json;
 
@@ -146,7 +146,7 @@ fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     json::str_at(value, path).filter(|text| *text != WITHHELD)
 }
 
-fn access_key(record: &Value) -> Option<&str> {
+fn access_key<'a>(record: &'a Value<'a>) -> Option<&'a str> {
     text(record, &["userIdentity", "accessKeyId"]).map(str::trim)
 }
 

@@ -4,20 +4,20 @@
 //! query API often as that string percent-encoded (`%7B%22Version%22...`), the form in which
 //! the request carried it.
 
-use serde_json::Value;
+use crate::json::Value;
 
 /// Decodes a policy document: an object as is, or a string holding JSON or percent-encoded
 /// JSON. Returns `None` for a document that is neither, so that the event keeps its other
-/// fields.
-pub(super) fn decode_document(value: Option<&Value>) -> Option<Value> {
+/// fields. The document is copied, because the event keeps it.
+pub(super) fn decode_document(value: Option<&Value<'_>>) -> Option<serde_json::Value> {
     match value? {
-        object @ Value::Object(_) => Some(object.clone()),
+        object @ Value::Object(_) => Some(object.to_serde()),
         Value::String(text) => decode_text(text),
         _ => None,
     }
 }
 
-fn decode_text(text: &str) -> Option<Value> {
+fn decode_text(text: &str) -> Option<serde_json::Value> {
     let trimmed = text.trim();
     if trimmed.starts_with('{') {
         return parse_object(trimmed);
@@ -26,10 +26,10 @@ fn decode_text(text: &str) -> Option<Value> {
     parse_object(decoded.trim())
 }
 
-fn parse_object(text: &str) -> Option<Value> {
-    serde_json::from_str::<Value>(text)
+fn parse_object(text: &str) -> Option<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(text)
         .ok()
-        .filter(Value::is_object)
+        .filter(serde_json::Value::is_object)
 }
 
 /// Decodes `%XX` escapes and `+` (a space in form encoding). Returns `None` for a truncated
@@ -63,7 +63,7 @@ mod tests {
 
     use super::*;
 
-    fn expected() -> Value {
+    fn expected() -> serde_json::Value {
         json!({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]
@@ -75,7 +75,10 @@ mod tests {
         let document = json!(
             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"
         );
-        assert_eq!(decode_document(Some(&document)), Some(expected()));
+        assert_eq!(
+            decode_document(Some(&Value::from(&document))),
+            Some(expected())
+        );
     }
 
     #[test]
@@ -83,7 +86,10 @@ mod tests {
         let document = json!(
             "\n{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}\n  ]\n}\n"
         );
-        assert_eq!(decode_document(Some(&document)), Some(expected()));
+        assert_eq!(
+            decode_document(Some(&Value::from(&document))),
+            Some(expected())
+        );
     }
 
     #[test]
@@ -91,7 +97,10 @@ mod tests {
         let document = json!(
             "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"
         );
-        assert_eq!(decode_document(Some(&document)), Some(expected()));
+        assert_eq!(
+            decode_document(Some(&Value::from(&document))),
+            Some(expected())
+        );
     }
 
     #[test]
@@ -99,26 +108,38 @@ mod tests {
         let document = json!(
             "%7B+%22Version%22%3A+%222012-10-17%22%2C+%22Statement%22%3A+%5B%7B%22Effect%22%3A+%22Allow%22%2C+%22Action%22%3A+%22s3%3AGetObject%22%2C+%22Resource%22%3A+%22*%22%7D%5D+%7D"
         );
-        assert_eq!(decode_document(Some(&document)), Some(expected()));
+        assert_eq!(
+            decode_document(Some(&Value::from(&document))),
+            Some(expected())
+        );
     }
 
     #[test]
     fn object_is_kept() {
-        assert_eq!(decode_document(Some(&expected())), Some(expected()));
+        assert_eq!(
+            decode_document(Some(&Value::from(&expected()))),
+            Some(expected())
+        );
     }
 
     #[test]
     fn undecodable_documents_are_none() {
         assert_eq!(decode_document(None), None);
-        assert_eq!(decode_document(Some(&json!("%7B%22Version"))), None);
-        assert_eq!(decode_document(Some(&json!("%7"))), None);
-        assert_eq!(decode_document(Some(&json!("%ZZ"))), None);
-        assert_eq!(decode_document(Some(&json!("%FF%FE"))), None);
-        assert_eq!(decode_document(Some(&json!("{\"Version\": "))), None);
-        assert_eq!(decode_document(Some(&json!("[1, 2]"))), None);
-        assert_eq!(decode_document(Some(&json!(42))), None);
         assert_eq!(
-            decode_document(Some(&json!("HIDDEN_DUE_TO_SECURITY_REASONS"))),
+            decode_document(Some(&Value::from(&json!("%7B%22Version")))),
+            None
+        );
+        assert_eq!(decode_document(Some(&Value::from(&json!("%7")))), None);
+        assert_eq!(decode_document(Some(&Value::from(&json!("%ZZ")))), None);
+        assert_eq!(decode_document(Some(&Value::from(&json!("%FF%FE")))), None);
+        assert_eq!(
+            decode_document(Some(&Value::from(&json!("{\"Version\": ")))),
+            None
+        );
+        assert_eq!(decode_document(Some(&Value::from(&json!("[1, 2]")))), None);
+        assert_eq!(decode_document(Some(&Value::from(&json!(42)))), None);
+        assert_eq!(
+            decode_document(Some(&Value::from(&json!("HIDDEN_DUE_TO_SECURITY_REASONS")))),
             None
         );
     }

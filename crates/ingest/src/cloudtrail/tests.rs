@@ -7,6 +7,15 @@ use serde_json::{Value, json};
 use super::identity::{is_instance_id, looks_like_email};
 use super::*;
 
+/// Reads a record built with `serde_json::json!`, which the tests modify in place.
+fn matches(record: &Value) -> bool {
+    super::matches(&crate::json::Value::from(record))
+}
+
+fn normalize(record: &Value, context: &RecordContext<'_>) -> Result<Normalized, NormalizeError> {
+    super::normalize(&crate::json::Value::from(record), context)
+}
+
 fn event(record: &Value) -> Event {
     let raw = serde_json::to_vec(record).unwrap();
     let context = RecordContext {

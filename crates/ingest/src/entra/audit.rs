@@ -1,11 +1,11 @@
 //! Audit logs (`directoryAudit`): changes to users, groups, roles, applications and
 //! policies.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, Credential, Event, IdentityKind, IdentityRef, Outcome, Privilege, PrivilegeKind,
     Provider, Source, SourceFormat, Target, TargetKind,
 };
-use serde_json::Value;
 
 use super::common::{self, text};
 use super::shape::Canonical;
@@ -326,8 +326,8 @@ fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
     let count = |side: &str| {
         property_entry(canonical, "KeyDescription")
             .and_then(|entry| json::str_at(entry, &[side]))
-            .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            .and_then(|value| value.as_array().map(Vec::len))
+            .and_then(|text| json::parse_str(text).ok())
+            .and_then(|value| value.as_array().map(<[Value]>::len))
     };
     match (count("oldValue"), count("newValue")) {
         (Some(old), Some(new)) if new < old => Activity::EntityChanged,
@@ -336,8 +336,8 @@ fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
 }
 
 /// Returns the first `modifiedProperties` entry named `name` among the targets.
-fn property_entry<'a>(canonical: &'a Canonical<'_>, name: &str) -> Option<&'a Value> {
-    let targets = json::get(&canonical.resource, &["targetResources"])?.as_array()?;
+fn property_entry<'a>(canonical: &'a Canonical<'_>, name: &str) -> Option<&'a Value<'a>> {
+    let targets = canonical.resource.get(&["targetResources"])?.as_array()?;
     targets
         .iter()
         .filter_map(|target| json::get(target, &["modifiedProperties"])?.as_array())
@@ -355,8 +355,8 @@ fn modified_property(canonical: &Canonical<'_>, name: &str) -> Option<String> {
     let entry = property_entry(canonical, name)?;
     let written =
         json::str_at(entry, &["newValue"]).or_else(|| json::str_at(entry, &["oldValue"]))?;
-    let value = match serde_json::from_str::<Value>(written) {
-        Ok(Value::String(text)) => text,
+    let value = match json::parse_str(written) {
+        Ok(Value::String(text)) => text.into_owned(),
         Ok(Value::Array(items)) => items.first()?.as_str()?.to_owned(),
         _ => written.to_owned(),
     };
@@ -377,8 +377,10 @@ fn field_any_case<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn targets(canonical: &Canonical<'_>) -> Vec<Target> {
-    let Some(resources) =
-        json::get(&canonical.resource, &["targetResources"]).and_then(Value::as_array)
+    let Some(resources) = canonical
+        .resource
+        .get(&["targetResources"])
+        .and_then(Value::as_array)
     else {
         return Vec::new();
     };
@@ -424,7 +426,7 @@ fn name_unnamed_targets(canonical: &Canonical<'_>, targets: &mut [Target]) {
 /// Reads who acted: the user or the application of `initiatedBy`, else the envelope's
 /// `identity` (a display name such as "Microsoft Azure AD Internal - Jit Provisioning").
 fn actor(canonical: &Canonical<'_>) -> IdentityRef {
-    let initiated = |path: &[&str]| json::str_at(&canonical.resource, path);
+    let initiated = |path: &[&str]| canonical.resource.str_at(path);
     let user = common::user_identity(
         initiated(&["initiatedBy", "user", "id"]),
         initiated(&["initiatedBy", "user", "userPrincipalName"]),
@@ -452,7 +454,9 @@ fn actor(canonical: &Canonical<'_>) -> IdentityRef {
 }
 
 fn source(canonical: &Canonical<'_>) -> Source {
-    let address = json::str_at(&canonical.resource, &["initiatedBy", "user", "ipAddress"])
+    let address = canonical
+        .resource
+        .str_at(&["initiatedBy", "user", "ipAddress"])
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
     source.user_agent = additional_detail(canonical, "User-Agent").map(Box::from);
@@ -461,7 +465,9 @@ fn source(canonical: &Canonical<'_>) -> Source {
 
 /// Returns the value of an `additionalDetails` entry.
 fn additional_detail<'a>(canonical: &'a Canonical<'_>, key: &str) -> Option<&'a str> {
-    json::get(&canonical.resource, &["additionalDetails"])?
+    canonical
+        .resource
+        .get(&["additionalDetails"])?
         .as_array()?
         .iter()
         .find(|entry| {
@@ -492,7 +498,7 @@ mod tests {
     use super::*;
     use crate::Normalized;
     use crate::entra;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     fn event(record: &Value) -> Event {
         let context = RecordContext {
@@ -505,7 +511,7 @@ mod tests {
         }
     }
 
-    fn audit(name: &str, targets: Value) -> Value {
+    fn audit(name: &str, targets: Value<'static>) -> Value<'static> {
         json!({
             "id": "Directory_5c1a7d9e_0001",
             "activityDateTime": "2024-05-01T10:00:00Z",

@@ -2,10 +2,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use crate::json::Value;
 use riposte_model::{
     Asn, Geo, GeoSource, IdentityKind, IdentityRef, Origin, Provider, Sensitive, Timestamp,
 };
-use serde_json::Value;
 
 use super::shape::Canonical;
 use crate::json;
@@ -19,13 +19,13 @@ pub(super) fn event_time(
     keys: &[&str],
 ) -> Result<Timestamp, NormalizeError> {
     for key in keys {
-        if let Some(value) = time_value(&canonical.resource, key) {
+        if let Some(value) = time_value(canonical.resource.get(&[key])) {
             return parse_time_value(value).map_err(|error| {
                 NormalizeError::timestamp(canonical.resource_field_name(key), error)
             });
         }
     }
-    if let Some(value) = time_value(&canonical.envelope, "time") {
+    if let Some(value) = time_value(canonical.envelope.get(&["time"])) {
         return parse_time_value(value).map_err(|error| {
             NormalizeError::timestamp(canonical.envelope_field_name("time"), error)
         });
@@ -34,9 +34,9 @@ pub(super) fn event_time(
     Err(NormalizeError::missing(canonical.missing_time_field(first)))
 }
 
-/// Returns the value at `key` unless it is absent, `null`, or a string meaning "no value".
-fn time_value<'a>(object: &'a Value, key: &str) -> Option<&'a Value> {
-    match json::get(object, &[key])? {
+/// Returns a time value unless it is absent, `null`, or a string meaning "no value".
+fn time_value<'a>(value: Option<&'a Value<'a>>) -> Option<&'a Value<'a>> {
+    match value? {
         Value::String(text) if json::present(text).is_none() => None,
         value => Some(value),
     }
@@ -50,7 +50,7 @@ pub(super) fn event_id(
     context: &RecordContext<'_>,
 ) -> Box<str> {
     keys.iter()
-        .find_map(|key| json::text_at(&canonical.resource, &[key]))
+        .find_map(|key| canonical.resource.text_at(&[key]))
         .unwrap_or_else(|| context.fallback_event_id())
 }
 
@@ -62,26 +62,26 @@ pub(super) fn account(canonical: &Canonical<'_>) -> Option<Box<str>> {
 /// Returns the first present envelope field of `keys`, else the first present resource field.
 pub(super) fn resource_or_envelope(canonical: &Canonical<'_>, keys: &[&str]) -> Option<Box<str>> {
     keys.iter()
-        .find_map(|key| json::text_at(&canonical.envelope, &[key]))
+        .find_map(|key| canonical.envelope.text_at(&[key]))
         .or_else(|| {
             keys.iter()
-                .find_map(|key| json::text_at(&canonical.resource, &[key]))
+                .find_map(|key| canonical.resource.text_at(&[key]))
         })
 }
 
 /// Returns the string at `key` of the resource.
 pub(super) fn text<'a>(canonical: &'a Canonical<'_>, key: &str) -> Option<&'a str> {
-    json::str_at(&canonical.resource, &[key])
+    canonical.resource.str_at(&[key])
 }
 
 /// Returns the string at `key` of the envelope.
 pub(super) fn envelope_text<'a>(canonical: &'a Canonical<'_>, key: &str) -> Option<&'a str> {
-    json::str_at(&canonical.envelope, &[key])
+    canonical.envelope.str_at(&[key])
 }
 
 /// Returns the text at `key` of the resource as a sensitive value.
 pub(super) fn sensitive(canonical: &Canonical<'_>, key: &str) -> Option<Sensitive> {
-    json::text_at(&canonical.resource, &[key]).map(Sensitive::new)
+    canonical.resource.text_at(&[key]).map(Sensitive::new)
 }
 
 /// Reads an origin: an IP address (also written with a port or in brackets), or the text
@@ -128,7 +128,7 @@ pub(super) fn geo(location: Option<&Value>) -> Option<Geo> {
 
 /// Reads `autonomousSystemNumber`.
 pub(super) fn asn(canonical: &Canonical<'_>) -> Option<Asn> {
-    let number = json::u64_at(&canonical.resource, &["autonomousSystemNumber"])?;
+    let number = canonical.resource.u64_at(&["autonomousSystemNumber"])?;
     let number = u32::try_from(number).ok().filter(|number| *number != 0)?;
     Some(Asn {
         number,
@@ -176,8 +176,8 @@ pub(super) fn app_identity(
 
 /// Reads a number written as a JSON number or a string, such as `errorCode` and
 /// `resultType`.
-pub(super) fn code_at(value: &Value, path: &[&str]) -> Option<i64> {
-    match json::get(value, path)? {
+pub(super) fn code_of(value: &Value) -> Option<i64> {
+    match value {
         Value::Number(number) => number.as_i64(),
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
@@ -187,7 +187,7 @@ pub(super) fn code_at(value: &Value, path: &[&str]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn origin_keeps_non_addresses() {

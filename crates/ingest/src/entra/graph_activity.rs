@@ -100,7 +100,11 @@ fn request_path(uri: &str) -> &str {
 }
 
 fn outcome(canonical: &Canonical<'_>) -> (Outcome, Option<Box<str>>) {
-    match common::code_at(&canonical.resource, &["responseStatusCode"]) {
+    match canonical
+        .resource
+        .get(&["responseStatusCode"])
+        .and_then(common::code_of)
+    {
         Some(code) if (200..300).contains(&code) => (Outcome::Success, None),
         Some(code) => (Outcome::Failure, Some(code.to_string().into())),
         None => (Outcome::Unknown, None),

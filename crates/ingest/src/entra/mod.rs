@@ -8,12 +8,13 @@
 mod audit;
 mod category;
 mod common;
+mod fields;
 mod graph_activity;
 mod risk;
 mod shape;
 mod signin;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::{NormalizeError, Normalized, RecordContext};
 use shape::{Classified, LogKind};
@@ -48,7 +49,7 @@ pub fn matches(record: &Value) -> bool {
         .into_iter()
         .filter_map(|key| object.get(key).and_then(Value::as_str))
         .any(|name| category::lookup(name).is_some());
-    named || shape::resource_kind(record).is_some()
+    named || shape::resource_kind(|key| shape::has_key(record, key)).is_some()
 }
 
 /// Normalizes an Entra record of any supported log and shape.
@@ -72,8 +73,8 @@ pub fn normalize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::test_record as json;
     use riposte_model::{Activity, Event, IdentityKind, Outcome, SourceFormat};
-    use serde_json::json;
 
     fn context() -> RecordContext<'static> {
         RecordContext {

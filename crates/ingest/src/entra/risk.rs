@@ -1,10 +1,10 @@
 //! Risk detections of Entra ID Protection, for users and service principals.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, Credential, Event, IdentityKind, IdentityRef, Outcome, Provider, RiskDetection,
     Source, SourceFormat,
 };
-use serde_json::Value;
 
 use super::common::{self, text};
 use super::shape::{Canonical, RiskSubject};
@@ -86,7 +86,7 @@ fn source(canonical: &Canonical<'_>) -> Source {
     let address = text(canonical, "ipAddress")
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
-    source.geo = common::geo(json::get(&canonical.resource, &["location"]));
+    source.geo = common::geo(canonical.resource.get(&["location"]));
     source.user_agent = additional_info(canonical, "userAgent").map(Box::from);
     source
 }
@@ -94,7 +94,9 @@ fn source(canonical: &Canonical<'_>) -> Source {
 /// Returns a string value of `additionalInfo`, a list of `{"Key": ..., "Value": ...}`
 /// entries that Entra writes as a JSON string.
 fn additional_info<'a>(canonical: &'a Canonical<'_>, key: &str) -> Option<&'a str> {
-    json::get(&canonical.resource, &["additionalInfo"])?
+    canonical
+        .resource
+        .get(&["additionalInfo"])?
         .as_array()?
         .iter()
         .find(|entry| {

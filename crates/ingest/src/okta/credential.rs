@@ -1,7 +1,7 @@
 //! The credential an Okta actor presented, and the factor used in an MFA step.
 
+use crate::json::Value;
 use riposte_model::{Activity, Credential, CredentialKind, IdentityKind, MfaMethod};
-use serde_json::Value;
 
 use super::{activity, known_str};
 use crate::json;
@@ -205,7 +205,7 @@ fn authentication_provider_kind(provider: &str) -> Option<CredentialKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn factor_names_map_to_methods() {

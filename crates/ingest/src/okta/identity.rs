@@ -1,9 +1,9 @@
 //! The actor, targets and privileges of an Okta event.
 
+use crate::json::Value;
 use riposte_model::{
     Activity, IdentityKind, IdentityRef, Privilege, PrivilegeKind, Provider, Target, TargetKind,
 };
-use serde_json::Value;
 
 use super::known_str;
 use crate::json;
@@ -59,7 +59,7 @@ fn identity_of(entry: &Value) -> IdentityRef {
     identity
 }
 
-fn only_user_target(record: &Value) -> Option<&Value> {
+fn only_user_target<'a>(record: &'a Value<'a>) -> Option<&'a Value<'a>> {
     let entries = json::get(record, &["target"]).and_then(Value::as_array)?;
     let mut users = entries.iter().filter(|entry| {
         known_str(entry, &["type"]).is_some_and(|kind| kind.eq_ignore_ascii_case("User"))
@@ -133,7 +133,7 @@ fn target_kind(okta_type: &str) -> TargetKind {
 /// Returns the label of the application of a single sign-on: the first `AppInstance`
 /// target's `alternateId` (the label an admin gave the instance), else its `displayName`
 /// (the name of the integration, such as `OpenID Connect Client`).
-pub(super) fn signed_in_application(record: &Value) -> Option<&str> {
+pub(super) fn signed_in_application<'a>(record: &'a Value<'a>) -> Option<&'a str> {
     let entries = json::get(record, &["target"]).and_then(Value::as_array)?;
     let application = entries.iter().find(|entry| {
         known_str(entry, &["type"]).is_some_and(|kind| kind.eq_ignore_ascii_case("AppInstance"))
@@ -169,7 +169,7 @@ pub(super) fn privilege(record: &Value, event_type: &str, activity: Activity) ->
     }
 }
 
-fn role_target_name(record: &Value) -> Option<&str> {
+fn role_target_name<'a>(record: &'a Value<'a>) -> Option<&'a str> {
     let entries = json::get(record, &["target"]).and_then(Value::as_array)?;
     entries
         .iter()
@@ -184,7 +184,7 @@ fn role_target_name(record: &Value) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn actor_types_map_to_kinds() {

@@ -15,8 +15,8 @@ mod identity;
 mod network;
 mod risk;
 
+use crate::json::Value;
 use riposte_model::{Activity, Event, Outcome, Sensitive, SourceFormat};
-use serde_json::Value;
 
 use crate::json::{self, str_at};
 use crate::{NormalizeError, Normalized, RecordContext, parse_time_value};
@@ -31,17 +31,14 @@ pub fn matches(record: &Value) -> bool {
     let Some(object) = record.as_object() else {
         return false;
     };
-    if CLOUDTRAIL_FIELDS
-        .iter()
-        .any(|key| object.contains_key(*key))
-    {
+    if CLOUDTRAIL_FIELDS.iter().any(|key| object.contains_key(key)) {
         return false;
     }
     let has_event_type = object.get("eventType").is_some_and(Value::is_string);
     let has_time_or_id = object.contains_key("published") || object.contains_key("uuid");
     let has_log_event_field = ["actor", "outcome", "legacyEventType"]
         .iter()
-        .any(|key| object.contains_key(*key));
+        .any(|key| object.contains_key(key));
     has_event_type && has_time_or_id && has_log_event_field
 }
 
@@ -109,7 +106,7 @@ pub fn normalize(
     Ok(Normalized::Event(Box::new(event)))
 }
 
-fn event_type(record: &Value) -> Result<&str, NormalizeError> {
+fn event_type<'a>(record: &'a Value<'a>) -> Result<&'a str, NormalizeError> {
     match json::get(record, &["eventType"]) {
         Some(Value::String(text)) => json::present(text)
             .map(str::trim)

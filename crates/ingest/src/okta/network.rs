@@ -2,8 +2,8 @@
 
 use std::net::IpAddr;
 
+use crate::json::Value;
 use riposte_model::{Asn, Geo, GeoSource, IpClass, Origin, Source};
-use serde_json::Value;
 
 use super::known_str;
 use crate::json;
@@ -18,7 +18,7 @@ use crate::json;
 pub(super) fn source(record: &Value) -> Source {
     let chain: &[Value] = json::get(record, &["request", "ipChain"])
         .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+        .unwrap_or(&[]);
     let address = known_str(record, &["client", "ipAddress"])
         .or_else(|| chain.iter().find_map(|entry| known_str(entry, &["ip"])));
     let origin = address.map_or(Origin::None, parse_origin);
@@ -91,9 +91,9 @@ fn asn(record: &Value) -> Option<Asn> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
-    fn paris() -> Value {
+    fn paris() -> Value<'static> {
         json!({"city": "Paris", "state": "Ile-de-France", "country": "France",
                "postalCode": null, "geolocation": {"lat": 48.8566, "lon": 2.3522}})
     }

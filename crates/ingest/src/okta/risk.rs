@@ -1,8 +1,8 @@
 //! Risks Okta detected itself: ThreatInsight detections, breached credentials, user risk
 //! and reports of suspicious activity.
 
+use crate::json::Value;
 use riposte_model::RiskDetection;
-use serde_json::Value;
 
 use super::{activity, known_str};
 use crate::json;
@@ -58,7 +58,9 @@ fn threat_detections(record: &Value) -> Vec<(String, String)> {
     entries
         .into_iter()
         .filter_map(|(name, level)| match level {
-            Value::String(level) if json::present(&level).is_some() => Some((name, level)),
+            Value::String(level) if json::present(&level).is_some() => {
+                Some((name.into_owned(), level.into_owned()))
+            }
             _ => None,
         })
         .collect()
@@ -104,7 +106,7 @@ fn severity_level(record: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::test_record as json;
 
     #[test]
     fn threatinsight_detection_from_serialized_detections() {

@@ -6,6 +6,15 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// Reads a record built with `serde_json::json!`, which the tests modify in place.
+fn matches(record: &Value) -> bool {
+    super::matches(&crate::json::Value::from(record))
+}
+
+fn normalize(record: &Value, context: &RecordContext<'_>) -> Result<Normalized, NormalizeError> {
+    super::normalize(&crate::json::Value::from(record), context)
+}
+
 fn context(raw: &[u8]) -> RecordContext<'_> {
     RecordContext {
         location: None,
