@@ -28,6 +28,10 @@ pub(crate) struct Analysis {
     /// Compact ids of the identities seen, used as baseline keys and store ids.
     identity_ids: HashMap<IdentityKey, i64>,
     graph: IdentityGraph,
+    /// Actors the graph has already seen in this run. What the graph learns from an event
+    /// depends only on the actor's key, kind, e-mail and role session, which do not change
+    /// between events of one actor, so each actor is shown to the graph once.
+    graph_seen: std::collections::HashSet<(IdentityKey, IdentityKind)>,
     /// Privileges seen granted in this run, per identity key.
     privileges: BTreeMap<IdentityKey, Vec<GrantedPrivilege>>,
     findings: Vec<Finding>,
@@ -49,6 +53,7 @@ impl Analysis {
             baseline_settings: baseline_settings.clone(),
             identity_ids: HashMap::new(),
             graph: IdentityGraph::new(inventory),
+            graph_seen: std::collections::HashSet::new(),
             privileges: BTreeMap::new(),
             findings: Vec::new(),
             persistence,
@@ -140,7 +145,20 @@ impl Analysis {
 
     /// Learns links between accounts and the privileges granted by the event.
     fn learn_relations(&mut self, event: &Event, actor_id: Option<i64>) -> Result<(), StateError> {
-        let links = self.graph.observe(event);
+        let first_sight =
+            event.is_successful_authentication() || !event.activity.is_authentication();
+        let links = if first_sight
+            && self
+                .graph_seen
+                .insert((event.actor.key.clone(), event.actor.kind))
+        {
+            if self.graph_seen.len() > MAX_CACHED_IDS {
+                self.graph_seen.clear();
+            }
+            self.graph.observe(event)
+        } else {
+            Vec::new()
+        };
         for conflict in self.graph.take_conflicts() {
             tracing::warn!(?conflict, "inventory and logs disagree; the inventory wins");
         }

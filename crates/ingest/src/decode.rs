@@ -9,7 +9,7 @@ use crate::json::{self, Value};
 use riposte_model::{Event, RecordLocation};
 
 use crate::framing::{Frame, FrameItem};
-use crate::{NormalizeError, Normalized, RecordContext, cloudtrail, entra, okta};
+use crate::{NormalizeError, Normalized, RawRecord, RecordContext, cloudtrail, entra, okta};
 
 /// How many levels of arrays and `Records` wrappers are unpacked inside one frame; a deeper
 /// array is rejected as not being a record.
@@ -170,13 +170,20 @@ impl Decoder {
             }
         };
         let record_location = location(file, frame.line);
-        self.decode_value(value, &frame.bytes, &record_location, frame.index, 0, emit);
+        self.decode_value(
+            value,
+            Some(&frame.bytes),
+            &record_location,
+            frame.index,
+            0,
+            emit,
+        );
     }
 
     fn decode_value(
         &self,
         value: Value,
-        raw: &[u8],
+        raw: Option<&[u8]>,
         record_location: &RecordLocation,
         index: u64,
         depth: usize,
@@ -186,15 +193,9 @@ impl Decoder {
             match into_elements(value) {
                 Ok(elements) => {
                     for element in elements {
-                        let element_raw = serde_json::to_vec(&element).unwrap_or_default();
-                        self.decode_value(
-                            element,
-                            &element_raw,
-                            record_location,
-                            index,
-                            depth + 1,
-                            emit,
-                        );
+                        // An element's text is rebuilt only if a reject or a fallback id
+                        // needs it: most elements never do.
+                        self.decode_value(element, None, record_location, index, depth + 1, emit);
                     }
                     return;
                 }
@@ -208,7 +209,10 @@ impl Decoder {
                 location: record_location.clone(),
                 index,
                 reason,
-                raw: raw.to_vec(),
+                raw: raw.map_or_else(
+                    || serde_json::to_vec(&value).unwrap_or_default(),
+                    <[u8]>::to_vec,
+                ),
                 read_error: false,
             })
         };
@@ -231,7 +235,10 @@ impl Decoder {
         };
         let context = RecordContext {
             location: Some(record_location),
-            raw,
+            raw: match raw {
+                Some(bytes) => RawRecord::Bytes(bytes),
+                None => RawRecord::Parsed(&value),
+            },
         };
         match family.normalize(&value, &context) {
             Ok(Normalized::Event(event)) => emit(Decoded::Event(event)),

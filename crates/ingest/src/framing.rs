@@ -437,16 +437,29 @@ impl<R: BufRead> Framer<R> {
         &mut self,
         buffer: &mut Vec<u8>,
         line: u64,
-        mut depth: usize,
+        depth: usize,
     ) -> io::Result<FrameItem> {
         let index = self.index;
         self.index += 1;
-        let mut in_string = false;
-        let mut escaped = false;
+        let max_record_bytes = self.max_record_bytes;
+        let mut state = ScanState {
+            depth,
+            in_string: false,
+            escaped: false,
+        };
         let mut size = buffer.len() as u64;
         let mut oversized = false;
         loop {
-            let Some(byte) = self.peek_byte()? else {
+            // The bytes read ahead come first, then the reader's buffer, a chunk at a time.
+            let from_pending = self.pending_position < self.pending.len();
+            let chunk: &[u8] = if from_pending {
+                self.pending
+                    .get(self.pending_position..)
+                    .unwrap_or_default()
+            } else {
+                self.reader.fill_buf()?
+            };
+            if chunk.is_empty() {
                 let frame = Frame {
                     bytes: std::mem::take(buffer),
                     line,
@@ -454,50 +467,33 @@ impl<R: BufRead> Framer<R> {
                 };
                 return Ok(if oversized {
                     FrameItem::Oversized { line, index, size }
-                } else if depth == 0 && !in_string && !frame.bytes.is_empty() {
+                } else if state.depth == 0 && !state.in_string && !frame.bytes.is_empty() {
                     FrameItem::Record(frame)
                 } else {
                     FrameItem::Truncated(frame)
                 });
-            };
-            if !in_string && depth == 0 && (oversized || !buffer.is_empty()) {
-                // A scalar or a closed value ends at a separator.
-                if matches!(byte, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
-                    break;
-                }
             }
-            self.next_byte()?;
-            if byte == b'\n' {
-                self.line += 1;
-            }
-            size += 1;
+            let (consumed, done) = scan_chunk(chunk, &mut state, size > 0);
+            let taken = chunk.get(..consumed).unwrap_or(chunk);
+            let newlines = memchr::memchr_iter(b'\n', taken).count() as u64;
             if !oversized {
-                buffer.push(byte);
-                if buffer.len() > self.max_record_bytes {
+                if buffer.len() + consumed > max_record_bytes {
                     oversized = true;
                     buffer.clear();
                     buffer.shrink_to_fit();
+                } else {
+                    buffer.extend_from_slice(taken);
                 }
             }
-            if in_string {
-                match (escaped, byte) {
-                    (true, _) => escaped = false,
-                    (false, b'\\') => escaped = true,
-                    (false, b'"') => in_string = false,
-                    _ => {}
-                }
-                continue;
+            size += consumed as u64;
+            self.line += newlines;
+            if from_pending {
+                self.pending_position += consumed;
+            } else {
+                self.reader.consume(consumed);
             }
-            match byte {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                _ => {}
+            if done {
+                break;
             }
         }
         if oversized {
@@ -529,6 +525,66 @@ impl<R: BufRead> Framer<R> {
         strip_line_end(&mut bytes);
         Ok(FrameItem::Record(Frame { bytes, line, index }))
     }
+}
+
+/// Where the value scanner is inside a value.
+struct ScanState {
+    depth: usize,
+    in_string: bool,
+    /// The previous byte was a backslash inside a string.
+    escaped: bool,
+}
+
+/// Scans `chunk` as the continuation of a value, returning the bytes that belong to the value
+/// and whether the value ended in this chunk. `has_content` says whether bytes of the value
+/// came before the chunk: a scalar or a closed value ends at the first separator after them.
+/// Inside strings the scan jumps to the next quote or backslash with `memchr`.
+fn scan_chunk(chunk: &[u8], state: &mut ScanState, mut has_content: bool) -> (usize, bool) {
+    let mut position = 0;
+    while let Some(&byte) = chunk.get(position) {
+        if state.in_string {
+            if state.escaped {
+                state.escaped = false;
+                position += 1;
+                continue;
+            }
+            let rest = chunk.get(position..).unwrap_or_default();
+            match memchr::memchr2(b'"', b'\\', rest) {
+                Some(offset) => {
+                    position += offset;
+                    if chunk.get(position) == Some(&b'\\') {
+                        state.escaped = true;
+                    } else {
+                        state.in_string = false;
+                    }
+                    position += 1;
+                }
+                None => return (chunk.len(), false),
+            }
+            has_content = true;
+            continue;
+        }
+        if state.depth == 0
+            && has_content
+            && matches!(byte, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
+        {
+            return (position, true);
+        }
+        position += 1;
+        has_content = true;
+        match byte {
+            b'"' => state.in_string = true,
+            b'{' | b'[' => state.depth += 1,
+            b'}' | b']' => {
+                state.depth = state.depth.saturating_sub(1);
+                if state.depth == 0 {
+                    return (position, true);
+                }
+            }
+            _ => {}
+        }
+    }
+    (chunk.len(), false)
 }
 
 enum Step {

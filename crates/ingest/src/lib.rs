@@ -101,15 +101,35 @@ impl NormalizeError {
 pub struct RecordContext<'a> {
     /// Where the record was read, for the event's evidence.
     pub location: Option<&'a RecordLocation>,
-    /// The record's bytes as read, used to derive an id for records that carry none.
-    pub raw: &'a [u8],
+    /// The record as read, used to derive an id for records that carry none.
+    pub raw: RawRecord<'a>,
+}
+
+/// A record's text, or its parsed value when it was an element of a larger frame and its
+/// text would have to be rebuilt.
+#[derive(Clone, Copy, Debug)]
+pub enum RawRecord<'a> {
+    Bytes(&'a [u8]),
+    Parsed(&'a json::Value<'a>),
+}
+
+impl<'a> RawRecord<'a> {
+    /// Returns the record's bytes: as read, or serialized again from the parsed value.
+    pub fn to_bytes(self) -> std::borrow::Cow<'a, [u8]> {
+        match self {
+            Self::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes),
+            Self::Parsed(value) => {
+                std::borrow::Cow::Owned(serde_json::to_vec(value).unwrap_or_default())
+            }
+        }
+    }
 }
 
 impl RecordContext<'_> {
     /// Returns an event id for a record without one: `sha256:` and the first 32 hex digits
     /// of the digest of its bytes, so that the same record read twice gets the same id.
     pub fn fallback_event_id(&self) -> Box<str> {
-        let digest = Sha256::digest(self.raw);
+        let digest = Sha256::digest(self.raw.to_bytes());
         let mut id = String::with_capacity(39);
         id.push_str("sha256:");
         for byte in digest.iter().take(16) {

@@ -41,6 +41,11 @@
 //!   refresh tokens slide for up to 90 days. Twelve hours covers a whole AWS role session and
 //!   six times Okta's default, so that tenants with relaxed policies are still covered,
 //!   without holding the origin of a session across days of separate work.
+//! - `token_lifetime_secs` = 5,400 (90 minutes): a token identifier (Entra
+//!   `uniqueTokenIdentifier`) is tracked for at most this long. Entra issues access tokens
+//!   valid for a random 60 to 90 minutes by default (Microsoft identity platform
+//!   documentation, access token lifetime), and every sign-in issues a new one, so holding
+//!   token identifiers as long as sessions would keep one entry per sign-in for 12 hours.
 //! - `max_lifetime_secs` = 86,400 (24 hours): an identifier is tracked for at most this long
 //!   from its first use, after which its next use starts a new origin. Okta sessions and
 //!   Entra refresh tokens can outlive a day; restarting the origin each day keeps one
@@ -94,8 +99,8 @@
 
 use chrono::TimeDelta;
 use riposte_model::{
-    Confidence, Event, Evidence, Finding, IdentityKind, IdentityRef, Outcome, Provider, Sensitive,
-    Severity, Timestamp,
+    Confidence, Event, Evidence, Finding, IdentityKey, IdentityKind, IdentityRef, Outcome,
+    Provider, Sensitive, Severity, Timestamp,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -121,6 +126,9 @@ pub struct Settings {
     pub idle_timeout_secs: u64,
     /// Time after its first use after which an identifier is forgotten, in seconds.
     pub max_lifetime_secs: u64,
+    /// Time after which a token identifier is forgotten, in seconds: the longest an access
+    /// token stays valid.
+    pub token_lifetime_secs: u64,
 }
 
 impl Default for Settings {
@@ -129,6 +137,7 @@ impl Default for Settings {
             enabled: Enabled::default(),
             idle_timeout_secs: 12 * 3600,
             max_lifetime_secs: 24 * 3600,
+            token_lifetime_secs: 90 * 60,
         }
     }
 }
@@ -202,14 +211,18 @@ struct Client {
     network: Network,
     user_agent: Box<str>,
     software: Software,
-    actor: IdentityRef,
+    /// The actor's key, kind and name; the full reference is taken from the replaying event
+    /// when it names the same identity, which keeps each tracked origin small.
+    actor: IdentityKey,
+    actor_kind: IdentityKind,
+    actor_name: Box<str>,
     evidence: Evidence,
     /// The network judged against the actor's baseline as it was before this event.
     familiarity: NetworkFamiliarity,
 }
 
 impl Client {
-    fn of(event: &Event, context: &Context<'_>) -> Option<Self> {
+    fn of(event: &Event) -> Option<Self> {
         if event.outcome == Outcome::Failure {
             return None;
         }
@@ -233,10 +246,21 @@ impl Client {
             network,
             user_agent: user_agent.into(),
             software,
-            actor: event.actor.clone(),
+            actor: event.actor.key.clone(),
+            actor_kind: event.actor.kind,
+            actor_name: event.actor.display_name().into(),
             evidence: Evidence::of(event),
-            familiarity: NetworkFamiliarity::of(event, context),
+            // Judged only when the client becomes an origin or a replay, because judging
+            // runs a baseline assessment.
+            familiarity: NetworkFamiliarity::Unjudged,
         })
+    }
+
+    /// Returns the client with its network judged against the actor's baseline.
+    fn judged(&self, event: &Event, context: &Context<'_>) -> Self {
+        let mut client = self.clone();
+        client.familiarity = NetworkFamiliarity::of(event, context);
+        client
     }
 
     /// Returns the part of a client that makes it a distinct second client.
@@ -271,7 +295,7 @@ impl Client {
             "place": self.network.place,
             "user_agent": self.user_agent,
             "software": self.software.to_string(),
-            "identity": self.actor.key.to_string(),
+            "identity": self.actor.to_string(),
             "time": self.time,
         })
     }
@@ -313,7 +337,10 @@ struct Replay {
 pub struct SessionReplay {
     settings: Settings,
     max_lifetime: TimeDelta,
+    token_lifetime: TimeDelta,
     tracks: ExpiringMap<IdentifierKey, Track>,
+    /// Token identifiers, which expire sooner than sessions.
+    token_tracks: ExpiringMap<IdentifierKey, Track>,
 }
 
 impl SessionReplay {
@@ -321,7 +348,11 @@ impl SessionReplay {
         Self {
             settings: settings.clone(),
             max_lifetime: duration_from_secs(settings.max_lifetime_secs),
+            token_lifetime: duration_from_secs(settings.token_lifetime_secs),
             tracks: ExpiringMap::new(duration_from_secs(settings.idle_timeout_secs)),
+            token_tracks: ExpiringMap::new(duration_from_secs(
+                settings.token_lifetime_secs.min(settings.idle_timeout_secs),
+            )),
         }
     }
 
@@ -359,26 +390,40 @@ impl SessionReplay {
     }
 
     /// Records one use of an identifier and returns the replay it shows, if any.
-    fn track_use(&mut self, key: IdentifierKey, client: &Client) -> Option<Replay> {
+    fn track_use(
+        &mut self,
+        key: IdentifierKey,
+        client: &Client,
+        event: &Event,
+        context: &Context<'_>,
+    ) -> Option<Replay> {
         let provider = key.provider;
         let kind = key.kind;
         let fingerprint = key.value.fingerprint();
 
+        let (tracks, max_lifetime) = if kind == IdentifierKind::Token {
+            (
+                &mut self.token_tracks,
+                self.token_lifetime.min(self.max_lifetime),
+            )
+        } else {
+            (&mut self.tracks, self.max_lifetime)
+        };
         let mut created = false;
-        let track = self.tracks.touch_or_insert_with(key, client.time, || {
+        let track = tracks.touch_or_insert_with(key, client.time, || {
             created = true;
-            Track::new(client.clone())
+            Track::new(client.judged(event, context))
         });
         if created {
             return None;
         }
 
         let since_origin = client.time - track.origin.time;
-        if since_origin > self.max_lifetime {
-            *track = Track::new(client.clone());
+        if since_origin > max_lifetime {
+            *track = Track::new(client.judged(event, context));
             return None;
         }
-        if -since_origin > self.max_lifetime {
+        if -since_origin > max_lifetime {
             // A late event from before the origin's lifetime began.
             return None;
         }
@@ -402,7 +447,7 @@ impl SessionReplay {
         })
     }
 
-    fn finding(&self, replays: &[Replay], client: &Client) -> Option<Finding> {
+    fn finding(&self, replays: &[Replay], client: &Client, event: &Event) -> Option<Finding> {
         let primary = replays.first()?;
         // The origin normally came first; a late event can be older than it.
         let (first, second) = if primary.origin.time <= client.time {
@@ -435,7 +480,7 @@ impl SessionReplay {
             provider = provider_label(primary.provider),
             kind = primary.kind.label(),
             fingerprint = primary.fingerprint,
-            who = first.actor.display_name(),
+            who = first.actor_name,
             first_client = first.describe(),
             second_client = second.describe(),
             gap = format_duration(gap),
@@ -451,7 +496,7 @@ impl SessionReplay {
         }
         let adjustment = adjust_confidence(
             f64::min(confidence, 1.0),
-            first.actor.display_name(),
+            &first.actor_name,
             &first.familiarity,
             &second.familiarity,
         );
@@ -496,16 +541,31 @@ impl SessionReplay {
             facts.insert("baseline".into(), baseline);
         }
 
-        let related = if second.actor.key == first.actor.key {
+        // Both clients are of the event's actor unless the identifier moved between identities.
+        let describe = |client: &Client| {
+            if client.actor == event.actor.key {
+                event.actor.clone()
+            } else {
+                let mut other = IdentityRef::new(
+                    client.actor.provider,
+                    client.actor.id.clone(),
+                    client.actor_kind,
+                );
+                other.name = Some(client.actor_name.clone());
+                other
+            }
+        };
+        let identity = describe(first);
+        let related = if first.actor == second.actor {
             Vec::new()
         } else {
-            vec![second.actor.clone()]
+            vec![describe(second)]
         };
         Some(Finding {
             detection: ID,
             severity: Severity::High,
             confidence: Confidence::new(adjustment.confidence),
-            identity: first.actor.clone(),
+            identity,
             first_seen: first.time,
             last_seen: second.time,
             evidence: vec![first.evidence.clone(), second.evidence.clone()],
@@ -536,14 +596,18 @@ impl Detector for SessionReplay {
         if keys.is_empty() {
             return;
         }
-        let Some(client) = Client::of(event, context) else {
+        let Some(client) = Client::of(event) else {
             return;
         };
         let replays: Vec<Replay> = keys
             .into_iter()
-            .filter_map(|key| self.track_use(key, &client))
+            .filter_map(|key| self.track_use(key, &client, event, context))
             .collect();
-        if let Some(finding) = self.finding(&replays, &client) {
+        if replays.is_empty() {
+            return;
+        }
+        let client = client.judged(event, context);
+        if let Some(finding) = self.finding(&replays, &client, event) {
             findings.push(finding);
         }
     }

@@ -20,7 +20,7 @@ fn event(record: &Value) -> Event {
     let raw = serde_json::to_vec(record).unwrap();
     let context = RecordContext {
         location: None,
-        raw: &raw,
+        raw: crate::RawRecord::Bytes(&raw),
     };
     match normalize(record, &context).unwrap() {
         Normalized::Event(event) => *event,
@@ -31,7 +31,7 @@ fn event(record: &Value) -> Event {
 fn error(record: &Value) -> String {
     let context = RecordContext {
         location: None,
-        raw: b"{}",
+        raw: crate::RawRecord::Bytes(b"{}"),
     };
     normalize(record, &context).unwrap_err().to_string()
 }
@@ -190,7 +190,7 @@ fn digest_is_unsupported() {
     assert!(matches(&digest));
     let context = RecordContext {
         location: None,
-        raw: b"{}",
+        raw: crate::RawRecord::Bytes(b"{}"),
     };
     match normalize(&digest, &context).unwrap() {
         Normalized::Unsupported { category } => assert_eq!(&*category, "digest"),

@@ -503,7 +503,7 @@ mod tests {
     fn event(record: &Value) -> Event {
         let context = RecordContext {
             location: None,
-            raw: b"{}",
+            raw: crate::RawRecord::Bytes(b"{}"),
         };
         match entra::normalize(record, &context).unwrap() {
             Normalized::Event(event) => *event,

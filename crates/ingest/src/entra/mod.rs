@@ -79,7 +79,7 @@ mod tests {
     fn context() -> RecordContext<'static> {
         RecordContext {
             location: None,
-            raw: b"{}",
+            raw: crate::RawRecord::Bytes(b"{}"),
         }
     }
 

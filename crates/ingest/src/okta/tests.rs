@@ -18,7 +18,7 @@ fn normalize(record: &Value, context: &RecordContext<'_>) -> Result<Normalized, 
 fn context(raw: &[u8]) -> RecordContext<'_> {
     RecordContext {
         location: None,
-        raw,
+        raw: crate::RawRecord::Bytes(raw),
     }
 }
 
@@ -266,7 +266,7 @@ fn location_is_kept() {
     let raw = b"{}";
     let context = RecordContext {
         location: Some(&location),
-        raw,
+        raw: crate::RawRecord::Bytes(raw),
     };
     let Ok(Normalized::Event(event)) = normalize(&sign_in(), &context) else {
         panic!("expected an event");
