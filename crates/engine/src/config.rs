@@ -44,7 +44,7 @@ pub struct StateSettings {
 impl Default for StateSettings {
     fn default() -> Self {
         Self {
-            commit_interval_records: 50_000,
+            commit_interval_records: 250_000,
         }
     }
 }
