@@ -29,6 +29,7 @@ mod error;
 mod migrate;
 mod read;
 mod records;
+mod response;
 mod write;
 
 use std::collections::HashMap;
@@ -47,6 +48,7 @@ pub use records::{
     IncidentRecord, Link, LinkSource, LinkedIdentity, PrivilegeSeen, ResolvedId, Run, RunCounts,
     RunStatus, finding_id,
 };
+pub use response::{ActionRecord, ActionStatus, ApprovalRecord, ApprovalStatus, AuditCheck};
 
 /// How long a statement waits for another connection's lock before it fails with "database
 /// is locked". A reader such as `riposte identities list` never blocks a WAL writer; this
