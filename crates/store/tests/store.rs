@@ -153,7 +153,7 @@ fn newer_schema_is_rejected() {
     assert_eq!(
         error.to_string(),
         format!(
-            "state file `{}` has schema version 7; this riposte knows up to 1: upgrade riposte",
+            "state file `{}` has schema version 7; this riposte knows up to {SCHEMA_VERSION}: upgrade riposte",
             path.display()
         )
     );
