@@ -5,8 +5,9 @@
 
 -- One row per containment action, keyed by its idempotency key (incident, action, target), so
 -- that the same action is never executed twice. The status moves forward only:
--- recommended | pending_approval | denied | expired | approved -> executing -> executed ->
--- verified | failed -> reverted.
+-- planned (to execute automatically) | pending_approval -> approved | denied | expired;
+-- planned | approved -> executing -> executed -> verified | failed -> reverted;
+-- recommended stays.
 CREATE TABLE actions (
     idempotency_key TEXT PRIMARY KEY,
     incident_id TEXT NOT NULL,
@@ -20,7 +21,7 @@ CREATE TABLE actions (
     -- The policies that decided, as a JSON array.
     policies TEXT NOT NULL CHECK (json_valid(policies)),
     status TEXT NOT NULL CHECK (status IN (
-        'recommended', 'pending_approval', 'denied', 'expired', 'approved', 'executing',
+        'planned', 'recommended', 'pending_approval', 'denied', 'expired', 'approved', 'executing',
         'executed', 'verified', 'failed', 'reverted'
     )),
     -- What the connector left for verifying and reverting, as JSON.

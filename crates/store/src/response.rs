@@ -11,6 +11,8 @@ use riposte_model::Timestamp;
 /// Where an action stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ActionStatus {
+    /// The policy allows automatic execution; the next `respond` executes it.
+    Planned,
     /// The policy allows only a recommendation; nothing will be executed.
     Recommended,
     PendingApproval,
@@ -28,7 +30,8 @@ pub enum ActionStatus {
 }
 
 impl ActionStatus {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
+        Self::Planned,
         Self::Recommended,
         Self::PendingApproval,
         Self::Denied,
@@ -43,6 +46,7 @@ impl ActionStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Planned => "planned",
             Self::Recommended => "recommended",
             Self::PendingApproval => "pending_approval",
             Self::Denied => "denied",

@@ -161,9 +161,11 @@ fn run_and_kill(path: &Path, wait_for_done: i64, extra_delay: Duration) -> Child
 
 /// Records a `begin N` or `done N` line and returns true for `done`.
 fn record_line(line: &str, report: &mut ChildReport) -> bool {
-    if let Some(number) = line.strip_prefix("begin ") {
+    // With `--test-threads=1` the test harness prints `test <name> ... ` before running the
+    // child and without a newline, so the first report shares its line.
+    if let Some((_, number)) = line.rsplit_once("begin ") {
         report.last_begin = number.parse().unwrap();
-    } else if let Some(number) = line.strip_prefix("done ") {
+    } else if let Some((_, number)) = line.rsplit_once("done ") {
         report.last_done = number.parse().unwrap();
         return true;
     }
