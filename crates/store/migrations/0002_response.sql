@@ -28,6 +28,8 @@ CREATE TABLE actions (
     execution TEXT CHECK (execution IS NULL OR json_valid(execution)),
     -- For time-limited actions, when they must be reverted.
     revert_at INTEGER,
+    -- When execution started; the circuit breaker counts automatic actions by this time.
+    executed_at INTEGER,
     error TEXT,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
@@ -35,6 +37,9 @@ CREATE TABLE actions (
 
 -- `respond` and `approvals list` look actions up by status.
 CREATE INDEX actions_by_status ON actions (status, created_at);
+
+-- The circuit breaker counts recent automatic executions.
+CREATE INDEX actions_by_execution ON actions (executed_at) WHERE executed_at IS NOT NULL;
 
 -- A request for a person to approve an action.
 CREATE TABLE approvals (

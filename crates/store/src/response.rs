@@ -83,6 +83,8 @@ pub struct ActionRecord {
     /// The connector's `Execution` as JSON, once executed.
     pub execution: Option<String>,
     pub revert_at: Option<Timestamp>,
+    /// When execution started.
+    pub executed_at: Option<Timestamp>,
     pub error: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -172,13 +174,14 @@ type RawAction = (
     String,
     Option<String>,
     Option<i64>,
+    Option<i64>,
     Option<String>,
     i64,
     i64,
 );
 
 const ACTION_COLUMNS: &str = "idempotency_key, incident_id, kind, system, target, request, \
-     decision, policies, status, execution, revert_at, error, created_at, updated_at";
+     decision, policies, status, execution, revert_at, executed_at, error, created_at, updated_at";
 
 type RawApproval = (
     i64,
@@ -202,11 +205,12 @@ impl Store {
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO actions ({ACTION_COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT (idempotency_key) DO UPDATE SET
                     decision = excluded.decision, policies = excluded.policies,
                     status = excluded.status, execution = excluded.execution,
-                    revert_at = excluded.revert_at, error = excluded.error,
+                    revert_at = excluded.revert_at, executed_at = excluded.executed_at,
+                    error = excluded.error,
                     updated_at = excluded.updated_at"
             ))
             .and_then(|mut statement| {
@@ -222,6 +226,7 @@ impl Store {
                     action.status.as_str(),
                     action.execution,
                     action.revert_at.map(to_millis),
+                    action.executed_at.map(to_millis),
                     action.error,
                     to_millis(action.created_at),
                     to_millis(action.updated_at),
@@ -290,13 +295,14 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT count(*) FROM actions
-                 WHERE decision = 'execute' AND status IN ('executing', 'executed', 'verified', 'failed', 'reverted')
-                   AND created_at >= ?1 AND (?2 IS NULL OR kind = ?2)",
+                 WHERE decision = 'execute' AND executed_at >= ?1 AND (?2 IS NULL OR kind = ?2)",
             )
             .and_then(|mut statement| {
                 statement.query_row(params![to_millis(since), kind], |row| row.get(0))
             })
-            .map_err(sql_error(&self.path, || "count automatic actions".to_owned()))?;
+            .map_err(sql_error(&self.path, || {
+                "count automatic actions".to_owned()
+            }))?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
@@ -314,6 +320,7 @@ impl Store {
             status,
             execution,
             revert_at,
+            executed_at,
             error,
             created_at,
             updated_at,
@@ -338,6 +345,9 @@ impl Store {
             execution,
             revert_at: revert_at
                 .map(|millis| from_millis(path, "actions", "revert_at", millis))
+                .transpose()?,
+            executed_at: executed_at
+                .map(|millis| from_millis(path, "actions", "executed_at", millis))
                 .transpose()?,
             error,
             created_at: from_millis(path, "actions", "created_at", created_at)?,
@@ -607,6 +617,7 @@ fn raw_action(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
         row.get(11)?,
         row.get(12)?,
         row.get(13)?,
+        row.get(14)?,
     ))
 }
 

@@ -30,6 +30,7 @@ fn action(key: &str, status: ActionStatus) -> ActionRecord {
         status,
         execution: None,
         revert_at: None,
+        executed_at: None,
         error: None,
         created_at: at(0),
         updated_at: at(0),
@@ -97,6 +98,9 @@ fn automatic_executions_are_counted_per_kind() {
     ] {
         let mut record = action(key, status);
         record.decision = "execute".to_owned();
+        if status != ActionStatus::Recommended {
+            record.executed_at = Some(at(0));
+        }
         store.put_action(&record).unwrap();
     }
     assert_eq!(store.automatic_executions_since(at(-60), None).unwrap(), 2);
