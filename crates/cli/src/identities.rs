@@ -3,13 +3,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use riposte_baseline::{Baseline, BaselineSettings, Feature};
 use riposte_identity::{
     GrantedPrivilege, IdentityGraph, Inventory, ObservedUsage, blast_radius,
     containment_constraints, parse_identity_key,
 };
 use riposte_report::Escaped;
+
+use crate::OutputFormat;
 use riposte_store::{IdentityFilter, IdentityRecord, Store};
 use serde_json::{Value, json};
 
@@ -76,12 +78,6 @@ struct ShowArgs {
     /// Number of recent findings shown.
     #[arg(long, default_value_t = 10, value_name = "COUNT")]
     findings: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum OutputFormat {
-    Text,
-    Jsonl,
 }
 
 pub fn run(args: IdentitiesArgs) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,8 @@
 //! The riposte command line. Each subcommand lives in its own module and only wires the
 //! library crates together.
 
+mod approvals;
+mod audit;
 mod hunt;
 mod identities;
 mod validate;
@@ -35,7 +37,16 @@ struct Cli {
 enum Command {
     Hunt(hunt::HuntArgs),
     Identities(identities::IdentitiesArgs),
+    Approvals(approvals::ApprovalsArgs),
+    Audit(audit::AuditArgs),
     Validate(validate::ValidateArgs),
+}
+
+/// Output format of the listing commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OutputFormat {
+    Text,
+    Jsonl,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +63,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(args),
         Command::Identities(args) => identities::run(args),
+        Command::Approvals(args) => approvals::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Validate(args) => validate::run(args),
     };
     match result {

@@ -29,6 +29,8 @@ pub struct Config {
     pub ordering: OrderingSettings,
     /// How often a hunt with `--state` saves its progress.
     pub state: StateSettings,
+    /// Approvals and the circuit breaker of containment.
+    pub response: riposte_respond::ResponseSettings,
 }
 
 /// The `[state]` table of the configuration file.
@@ -116,6 +118,7 @@ impl Config {
                 "`ordering.max_lateness_secs` is {lateness}: expected at most {MAX_WINDOW_SECS} seconds"
             ));
         }
+        problems.extend(self.response.validate());
         let buffered = self.ordering.max_buffered_events;
         if buffered == 0 || buffered > MAX_BUFFERED_EVENTS {
             problems.push(format!(

@@ -551,6 +551,20 @@ impl Store {
             .collect()
     }
 
+    /// Returns the hash of the newest audit record, which anchors the whole chain.
+    pub fn audit_last_hash(&self) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(sql_error(&self.path, || {
+                "read the last audit hash".to_owned()
+            }))
+    }
+
     /// Recomputes the audit chain and reports the first row that does not match: an edited
     /// row, a deleted row (a gap in `seq`, or a previous hash that no longer matches), or a
     /// row inserted out of order.

@@ -1,0 +1,160 @@
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use riposte_report::Escaped;
+use riposte_respond::{Responder, ResponseSettings};
+use riposte_store::{ApprovalStatus, Store};
+use serde_json::json;
+
+use crate::OutputFormat;
+
+const EXAMPLES: &str = "Examples:
+  riposte approvals list --state riposte.db
+  riposte approvals approve --state riposte.db 3 --by alice@example.com
+  riposte approvals deny --state riposte.db 4 --by alice@example.com --reason \"planned maintenance\"";
+
+/// List pending containment approvals and decide them. An approved action is executed by the
+/// next `riposte respond`; an approval left undecided past its timeout expires and the action
+/// is not taken.
+#[derive(Args)]
+#[command(after_help = EXAMPLES)]
+pub struct ApprovalsArgs {
+    #[command(subcommand)]
+    command: ApprovalsCommand,
+}
+
+#[derive(Subcommand)]
+enum ApprovalsCommand {
+    /// List approvals: pending ones by default.
+    List {
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        /// List every approval, decided and expired ones too.
+        #[arg(long)]
+        all: bool,
+        #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Approve an action; the next `riposte respond` executes it.
+    Approve {
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        /// The approval id, from `riposte approvals list`.
+        id: i64,
+        /// Who approves, recorded in the audit log.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Deny an action; it is never executed.
+    Deny {
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        id: i64,
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// Why, recorded in the audit log.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+}
+
+pub fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        ApprovalsCommand::List { state, all, format } => list(&state, all, format),
+        ApprovalsCommand::Approve { state, id, by } => {
+            let mut responder = responder(&state)?;
+            responder.approve(id, &by, chrono::Utc::now())?;
+            println!(
+                "approval {id} approved by {}: the next `riposte respond` executes it",
+                Escaped(&by)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ApprovalsCommand::Deny {
+            state,
+            id,
+            by,
+            reason,
+        } => {
+            let mut responder = responder(&state)?;
+            responder.deny(id, &by, &reason, chrono::Utc::now())?;
+            println!("approval {id} denied by {}", Escaped(&by));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn responder(state: &PathBuf) -> anyhow::Result<Responder> {
+    let store = Store::open_existing(state)?;
+    Ok(Responder::new(
+        store,
+        Vec::new(),
+        ResponseSettings::default(),
+    ))
+}
+
+fn list(state: &PathBuf, all: bool, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let store = Store::open_existing(state)?;
+    let approvals = store.approvals((!all).then_some(ApprovalStatus::Pending))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if format == OutputFormat::Text && approvals.is_empty() {
+        writeln!(out, "No {}approvals.", if all { "" } else { "pending " })?;
+    }
+    for approval in approvals {
+        let action = store.action(&approval.action_key)?;
+        let (kind, target, incident, policies) = action.as_ref().map_or_else(
+            || {
+                (
+                    "-".to_owned(),
+                    "-".to_owned(),
+                    "-".to_owned(),
+                    "[]".to_owned(),
+                )
+            },
+            |action| {
+                (
+                    action.kind.clone(),
+                    action.target.clone(),
+                    action.incident_id.clone(),
+                    action.policies.clone(),
+                )
+            },
+        );
+        match format {
+            OutputFormat::Jsonl => writeln!(
+                out,
+                "{}",
+                json!({
+                    "type": "approval",
+                    "id": approval.id,
+                    "status": approval.status.as_str(),
+                    "action": approval.action_key,
+                    "kind": kind,
+                    "target": target,
+                    "incident": incident,
+                    "policies": serde_json::from_str::<serde_json::Value>(&policies).unwrap_or_default(),
+                    "requested_at": approval.requested_at,
+                    "timeout_at": approval.timeout_at,
+                    "escalation": approval.escalation,
+                    "decided_by": approval.decided_by,
+                    "reason": approval.reason,
+                })
+            )?,
+            OutputFormat::Text => writeln!(
+                out,
+                "{:>4}  {:<8}  {:<30}  {}  incident {}  expires {}",
+                approval.id,
+                approval.status.as_str(),
+                kind,
+                Escaped(&target),
+                incident,
+                approval.timeout_at.format("%Y-%m-%d %H:%M:%SZ")
+            )?,
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
