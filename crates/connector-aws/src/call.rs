@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use aws_sdk_iam::config::interceptors::FinalizerInterceptorContextRef;
 use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use riposte_action::{ActionError, ApiCallRecord, CallLog, System, millis};
 
 use crate::plan::AwsCall;
@@ -146,7 +146,7 @@ where
     F: FnOnce(Probe) -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let probe = Probe::default();
     let started = Instant::now();
@@ -181,7 +181,7 @@ fn classify<E, R>(
 ) -> CallFailure
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let failure = |kind, code: Option<String>, message: String| CallFailure {
         operation,
@@ -209,22 +209,25 @@ where
             };
             failure(kind, code, message)
         }
-        SdkError::ConstructionFailure(_) => failure(
-            FailureKind::Construction,
-            None,
-            DisplayErrorContext(&error).to_string(),
-        ),
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            failure(
-                FailureKind::Transport,
-                None,
-                DisplayErrorContext(&error).to_string(),
-            )
+        SdkError::ConstructionFailure(_) => {
+            failure(FailureKind::Construction, None, error_chain(&error))
         }
-        _ => failure(
-            FailureKind::Transport,
-            None,
-            DisplayErrorContext(&error).to_string(),
-        ),
+        _ => failure(FailureKind::Transport, None, error_chain(&error)),
     }
+}
+
+/// Returns the messages of an error and its sources, joined with `: `, such as
+/// `dispatch failure: io error: … Connection refused (os error 111)`.
+fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
 }

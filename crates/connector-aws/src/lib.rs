@@ -8,12 +8,15 @@
 //! | `narrow_policy` | PutRolePolicy or PutUserPolicy `RiposteNarrowing-…` | GetRolePolicy or GetUserPolicy | DeleteRolePolicy or DeleteUserPolicy |
 //! | `rotate_secret` | DescribeSecret, RotateSecret | DescribeSecret | not revertible |
 //!
-//! Every call goes through the SDK's standard retry mode with [`MAX_ATTEMPTS`] attempts and is
-//! recorded in the [`CallLog`] with its HTTP status, duration and attempt count. Errors map to
-//! [`ActionError`]: an AWS error answer to `Rejected` with the AWS error code and message,
-//! throttling that outlasts the retries to `RateLimited`, connection failures and timeouts to
-//! `Transport`, and a request the SDK cannot build (no credentials, for instance) to
-//! `Configuration`.
+//! Connectors built from [`AwsSettings`] send every call through the SDK's standard retry
+//! mode with [`MAX_ATTEMPTS`] attempts: exponential backoff with jitter on throttling, HTTP
+//! 5xx answers, timeouts and connection failures. Every call is recorded in the [`CallLog`]
+//! with its HTTP status, duration and attempt count, and errors map to [`ActionError`]:
+//!
+//! - an AWS error answer: `Rejected`, with the AWS error code and message;
+//! - throttling that outlasts the retries: `RateLimited`;
+//! - connection failures, timeouts and malformed answers: `Transport`;
+//! - a request the SDK cannot build, such as without credentials: `Configuration`.
 
 mod call;
 mod iam;
@@ -74,23 +77,13 @@ impl AwsConnector {
         Ok(Self::from_sdk_config(&config))
     }
 
-    /// Builds the clients from a loaded SDK configuration, with the standard retry mode and
-    /// [`MAX_ATTEMPTS`] attempts whatever the configuration says.
+    /// Builds the clients from a loaded SDK configuration as it is, retry and timeout
+    /// settings included; [`AwsSettings::config_loader`] makes one with the connector's.
     pub fn from_sdk_config(config: &SdkConfig) -> Self {
-        let retry = settings::retry_config();
-        let iam = aws_sdk_iam::config::Builder::from(config)
-            .retry_config(retry.clone())
-            .build();
-        let secrets = aws_sdk_secretsmanager::config::Builder::from(config)
-            .retry_config(retry.clone())
-            .build();
-        let sts = aws_sdk_sts::config::Builder::from(config)
-            .retry_config(retry)
-            .build();
         Self {
-            iam: aws_sdk_iam::Client::from_conf(iam),
-            secrets: aws_sdk_secretsmanager::Client::from_conf(secrets),
-            sts: aws_sdk_sts::Client::from_conf(sts),
+            iam: aws_sdk_iam::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
         }
     }
 

@@ -145,7 +145,7 @@ fn invalid_request(message: String) -> ActionError {
 }
 
 /// Parses a policy document read back from IAM. The IAM API returns documents URL-encoded
-/// (RFC 3986); emulators may return them as put, so plain JSON is accepted first.
+/// (RFC 3986); plain JSON is accepted too, and tried first.
 pub(crate) fn parse_document(raw: &str) -> Result<Value, String> {
     if let Ok(value) = serde_json::from_str(raw) {
         return Ok(value);

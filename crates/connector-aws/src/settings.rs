@@ -111,7 +111,7 @@ impl AwsSettings {
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
-            .retry_config(retry_config())
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .timeout_config(timeouts);
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url.clone());
@@ -121,11 +121,6 @@ impl AwsSettings {
         }
         loader
     }
-}
-
-/// The retry configuration of every client the connector builds.
-pub(crate) fn retry_config() -> RetryConfig {
-    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
 }
 
 fn configuration(message: String) -> ActionError {

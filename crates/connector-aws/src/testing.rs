@@ -84,20 +84,28 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// Starts moto on a free loopback port and waits until it answers HTTP.
+    /// Starts moto on a free loopback port and waits until it answers HTTP. The program is
+    /// `RIPOSTE_MOTO_SERVER` when set, else [`DEFAULT_PROGRAM`].
     pub fn start() -> Result<Self, MotoError> {
         let program =
             std::env::var("RIPOSTE_MOTO_SERVER").unwrap_or_else(|_| DEFAULT_PROGRAM.to_owned());
+        Self::start_program(&program)
+    }
+
+    /// Starts `program`, which takes moto_server's `-H` and `-p` options.
+    pub fn start_program(program: &str) -> Result<Self, MotoError> {
         let mut last_error = None;
         for _ in 0..PORT_TRIES {
-            match Self::start_on_free_port(&program) {
+            match Self::start_on_free_port(program) {
                 Ok(server) => return Ok(server),
                 // Another process may have bound the port first; try another one.
                 Err(error @ MotoError::Exited { .. }) => last_error = Some(error),
                 Err(error) => return Err(error),
             }
         }
-        Err(last_error.unwrap_or(MotoError::NotInstalled { program }))
+        Err(last_error.unwrap_or_else(|| MotoError::NotInstalled {
+            program: program.to_owned(),
+        }))
     }
 
     fn start_on_free_port(program: &str) -> Result<Self, MotoError> {
