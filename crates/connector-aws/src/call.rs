@@ -70,11 +70,11 @@ impl Intercept for Probe {
 /// How a call failed, in the terms the connector decides on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FailureKind {
-    /// The service answered with an error.
+    /// The service returned an error response.
     Service,
     /// The service still throttled after the last attempt.
     Throttled,
-    /// No usable answer: connection failure, timeout, malformed response.
+    /// No usable response: connection failure, timeout, malformed response.
     Transport,
     /// The request could not be built, such as when no credentials were found.
     Construction,
@@ -98,7 +98,7 @@ impl CallFailure {
         self.kind == FailureKind::Service && self.code.as_deref() == Some(code)
     }
 
-    /// The text stored in the call record: `code: message` for service errors.
+    /// Returns the text stored in the call record: `code: message` for service errors.
     fn describe(&self) -> String {
         match &self.code {
             Some(code) => format!("{code}: {}", self.message),

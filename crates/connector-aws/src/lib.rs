@@ -10,12 +10,12 @@
 //!
 //! Connectors built from [`AwsSettings`] send every call through the SDK's standard retry
 //! mode with [`MAX_ATTEMPTS`] attempts: exponential backoff with jitter on throttling, HTTP
-//! 5xx answers, timeouts and connection failures. Every call is recorded in the [`CallLog`]
+//! 5xx responses, timeouts and connection failures. Every call is recorded in the [`CallLog`]
 //! with its HTTP status, duration and attempt count, and errors map to [`ActionError`]:
 //!
 //! - an AWS error answer: `Rejected`, with the AWS error code and message;
 //! - throttling that outlasts the retries: `RateLimited`;
-//! - connection failures, timeouts and malformed answers: `Transport`;
+//! - connection failures, timeouts and malformed responses: `Transport`;
 //! - a request the SDK cannot build, such as without credentials: `Configuration`.
 
 mod call;

@@ -120,11 +120,11 @@ pub(crate) fn get_login_profile(user: &str) -> AwsCall {
 }
 
 /// Tells a user without a login profile (already contained) from a missing user, since
-/// DeleteLoginProfile answers `NoSuchEntity` to both.
+/// DeleteLoginProfile returns `NoSuchEntity` for both.
 pub(crate) fn get_user_after_missing_profile(user: &str) -> AwsCall {
     AwsCall::new("iam", "GetUser")
         .param("UserName", user)
-        .only_when("DeleteLoginProfile answers NoSuchEntity")
+        .only_when("DeleteLoginProfile returns NoSuchEntity")
 }
 
 pub(crate) fn describe_secret(secret_id: &str) -> AwsCall {
@@ -149,7 +149,7 @@ pub(crate) fn rotation_token(request: &ActionRequest) -> String {
     format!("riposte-{}", request.idempotency_key())
 }
 
-/// The calls `execute` makes for `request`, in order.
+/// Lists the calls `execute` makes for `request`, in order.
 pub(crate) fn plan(request: &ActionRequest) -> Result<Vec<AwsCall>, ActionError> {
     let calls = match &request.action {
         Action::RevokeRoleSessions { role_name } => {

@@ -4,12 +4,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use riposte_action::{ActionError, ActionRequest, System};
 use serde_json::Value;
 
-/// The name the IAM console gives the policy of "Revoke active sessions"; using the same name
-/// means a revocation by riposte and one by an operator update the same policy.
+/// The name the IAM console gives the policy of "Revoke active sessions". Because riposte uses
+/// the same name, a revocation by riposte and one by an operator update the same policy.
 pub const REVOKE_POLICY_NAME: &str = "AWSRevokeOlderSessions";
 
-/// The prefix of time-limited narrowing policies; the rest of the name comes from the
-/// idempotency key, so that executing the same request twice puts the same policy.
+/// The prefix of time-limited narrowing policies. The rest of the name comes from the
+/// idempotency key, so executing the same request twice puts the same policy.
 pub const NARROWING_POLICY_PREFIX: &str = "RiposteNarrowing-";
 
 /// Hex digits of the idempotency key kept in a narrowing policy name: 48 bits, enough to keep
@@ -136,7 +136,8 @@ fn is_iam_action(action: &str) -> bool {
     service_ok && name_ok
 }
 
-/// The action parameters are part of the playbook configuration that requested them.
+/// Reports invalid action parameters as a configuration error, because they come from the
+/// playbook configuration that requested the action.
 fn invalid_request(message: String) -> ActionError {
     ActionError::Configuration {
         system: System::Aws,

@@ -2,7 +2,7 @@
 //!
 //! Rotation runs the secret's rotation function, which makes a new credential at its source
 //! and stores it as the new `AWSCURRENT` version. Without a rotation function there is no new
-//! value to rotate to, and AWS rejects RotateSecret; the connector never writes a value of its
+//! value to rotate to, so AWS rejects RotateSecret. The connector never writes a value of its
 //! own with PutSecretValue.
 
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;

@@ -9,14 +9,14 @@ use riposte_action::{ActionError, System};
 use serde::Deserialize;
 
 /// Attempts per SDK call, the first included, in the SDK's standard retry mode. The standard
-/// mode retries throttling errors, HTTP 5xx answers, timeouts and connection failures with
+/// mode retries throttling errors, HTTP 5xx responses, timeouts and connection failures with
 /// exponential backoff and jitter, within a client-side retry quota.
 pub const MAX_ATTEMPTS: u32 = 4;
 
 const DEFAULT_ATTEMPT_TIMEOUT_SECS: u64 = 15;
 const DEFAULT_OPERATION_TIMEOUT_SECS: u64 = 60;
 
-/// Where and how the connector reaches AWS.
+/// The connector's AWS endpoint, region, profile and timeouts.
 ///
 /// Credentials never appear here: the SDK's standard chain finds them (environment variables,
 /// the shared config and credentials files with `profile`, web identity, ECS and EC2 instance

@@ -2,7 +2,7 @@
 //! the real SDK against a local process.
 //!
 //! [`MotoServer::start`] runs `moto_server` (from `pip install 'moto[server]'`) on a free
-//! loopback port and waits until it answers HTTP; dropping the guard kills it. The program can
+//! loopback port and waits until it responds to HTTP. Dropping the guard kills it. The program can
 //! be overridden with the `RIPOSTE_MOTO_SERVER` environment variable.
 
 use std::fs::File;
@@ -21,14 +21,14 @@ use crate::{AwsConnector, AwsSettings};
 /// The program started when `RIPOSTE_MOTO_SERVER` is unset.
 pub const DEFAULT_PROGRAM: &str = "moto_server";
 
-/// The account id moto gives every resource unless told otherwise.
+/// The account id moto gives every resource unless configured otherwise.
 pub const MOTO_ACCOUNT_ID: &str = "123456789012";
 
 /// The region of the settings the server hands out.
 pub const REGION: &str = "us-east-1";
 
-/// How long moto may take to answer after it starts; it imports every service's backend
-/// lazily, so a few seconds on a loaded two-core machine.
+/// How long moto may take to respond after it starts. It imports service backends lazily,
+/// which takes a few seconds on a loaded two-core machine.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Ports tried before giving up: another process can take the free port between the check
@@ -37,7 +37,7 @@ const PORT_TRIES: u32 = 3;
 
 const INSTALL_HINT: &str = "run `pip install 'moto[server]'` to install moto's server";
 
-/// Why the moto server could not be started.
+/// An error starting the moto server.
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
     #[error("`{program}` is not installed: {INSTALL_HINT}")]
@@ -49,7 +49,7 @@ pub enum MotoError {
         source: io::Error,
     },
     #[error(
-        "`{program}` on port {port} exited with {status} before answering (if moto is missing, \
+        "`{program}` on port {port} exited with {status} before responding (if moto is missing, \
          {INSTALL_HINT}); its output:\n{output}"
     )]
     Exited {
@@ -58,7 +58,7 @@ pub enum MotoError {
         status: ExitStatus,
         output: String,
     },
-    #[error("`{program}` on port {port} did not answer within {secs} s; its output:\n{output}")]
+    #[error("`{program}` on port {port} did not respond within {secs} s; its output:\n{output}")]
     TimedOut {
         program: String,
         port: u16,
@@ -84,7 +84,7 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// Starts moto on a free loopback port and waits until it answers HTTP. The program is
+    /// Starts moto on a free loopback port and waits until it responds to HTTP. The program is
     /// `RIPOSTE_MOTO_SERVER` when set, else [`DEFAULT_PROGRAM`].
     pub fn start() -> Result<Self, MotoError> {
         let program =
@@ -159,7 +159,7 @@ impl MotoServer {
                     output: self.output(),
                 });
             }
-            if answers_http(self.port) {
+            if responds_to_http(self.port) {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -226,8 +226,8 @@ fn free_port() -> io::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// Returns true when something on the port answers an HTTP request with a status line.
-fn answers_http(port: u16) -> bool {
+/// Returns true when something on the port responds to an HTTP request with a status line.
+fn responds_to_http(port: u16) -> bool {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(500)) else {
         return false;

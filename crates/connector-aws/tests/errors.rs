@@ -1,4 +1,4 @@
-//! Error mapping for answers moto never gives: throttling, refused connections, timeouts, and
+//! Error mapping for responses moto never returns: throttling, refused connections, timeouts, and
 //! a rotation without a rotation function. A small HTTP server on loopback plays AWS.
 
 #![expect(
@@ -19,10 +19,10 @@ use aws_sdk_iam::config::Credentials;
 use riposte_action::{Action, ActionError, ActionRequest, CallLog, Connector};
 use riposte_connector_aws::{AwsConnector, AwsSettings};
 
-/// One canned answer: status, content type, body.
+/// One canned response: status, content type, body.
 type Answer = (u16, &'static str, String);
 
-/// An HTTP server on a loopback port that answers every request with `answer(target, body)`,
+/// An HTTP server on a loopback port that responds to every request with `answer(target, body)`,
 /// where `target` is the `X-Amz-Target` header (JSON protocols) or empty. Stopped on drop.
 struct StubServer {
     port: u16,
@@ -72,7 +72,7 @@ impl StubServer {
 impl Drop for StubServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accept loop so that it sees the flag.
+        // Wakes the accept loop so that it checks the flag.
         let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -80,7 +80,7 @@ impl Drop for StubServer {
     }
 }
 
-/// Reads one request and writes the answer; `None` keeps the connection silent until the
+/// Reads one request and writes the response; `None` keeps the connection silent until the
 /// client gives up.
 fn serve(stream: TcpStream, answer: fn(&str, &str) -> Option<Answer>) {
     stream
@@ -235,7 +235,7 @@ async fn operation_timeout_is_transport_error() {
     assert!(log.records[0].duration_ms >= 1000);
 }
 
-/// Secrets Manager as AWS answers for a secret without a rotation function: DescribeSecret
+/// Secrets Manager as AWS responds for a secret without a rotation function: DescribeSecret
 /// succeeds without `RotationLambdaARN`, RotateSecret is rejected.
 fn no_rotation_function(target: &str, _body: &str) -> Option<Answer> {
     let json = "application/x-amz-json-1.1";

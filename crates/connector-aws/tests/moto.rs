@@ -6,7 +6,7 @@
     clippy::unwrap_used,
     clippy::panic,
     clippy::indexing_slicing,
-    reason = "test helpers fail loudly on a broken setup or an unexpected answer"
+    reason = "test helpers fail loudly on a broken setup or an unexpected response"
 )]
 
 use std::time::{Duration, Instant};
@@ -174,14 +174,15 @@ async fn revoke_role_sessions_lifecycle() {
     let after = Utc::now();
 
     let issued_before = revert_time(&execution, "token_issue_time");
-    assert!(before <= issued_before && issued_before <= after);
+    assert!(before <= issued_before, "{issued_before} before {before}");
+    assert!(issued_before <= after, "{issued_before} after {after}");
     assert_eq!(
         revert_str(&execution, "policy_name"),
         "AWSRevokeOlderSessions"
     );
     assert!(!execution.revert_data.contains_key("previous_document"));
 
-    // The role had no revocation policy: the read answers NoSuchEntity, then the put succeeds.
+    // The role had no revocation policy: the read returns NoSuchEntity, then the put succeeds.
     assert_eq!(log.records.len(), 2);
     assert_eq!(log.records[0].call.endpoint, "GetRolePolicy");
     assert_eq!(log.records[0].status, Some(404));
@@ -576,7 +577,7 @@ async fn delete_login_profile_lifecycle() {
         summaries(&log),
         [
             "iam:DeleteLoginProfile UserName=alice",
-            "iam:GetUser UserName=alice (only when DeleteLoginProfile answers NoSuchEntity)",
+            "iam:GetUser UserName=alice (only when DeleteLoginProfile returns NoSuchEntity)",
         ]
     );
 }
@@ -803,7 +804,7 @@ async fn rotate_missing_secret_is_rejected() {
         panic!("expected Rejected, got {error:?}");
     };
     assert_eq!(endpoint, "DescribeSecret");
-    // AWS answers ResourceNotFoundException with HTTP 400; moto 5.2 answers 404.
+    // AWS returns ResourceNotFoundException with HTTP 400, moto 5.2 with 404.
     assert!(matches!(*status, 400 | 404), "{status}");
     assert!(
         message.starts_with("ResourceNotFoundException: "),

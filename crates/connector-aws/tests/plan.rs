@@ -75,7 +75,7 @@ async fn delete_login_profile_plan() {
         summaries(&calls),
         [
             "iam:DeleteLoginProfile UserName=alice",
-            "iam:GetUser UserName=alice (only when DeleteLoginProfile answers NoSuchEntity)",
+            "iam:GetUser UserName=alice (only when DeleteLoginProfile returns NoSuchEntity)",
         ]
     );
 }
