@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_iam::config::interceptors::FinalizerInterceptorContextRef;
 use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -76,8 +77,8 @@ pub(crate) enum FailureKind {
     Throttled,
     /// No usable response: connection failure, timeout, malformed response.
     Transport,
-    /// The request could not be built, such as when no credentials were found.
-    Construction,
+    /// The request was never sent: it could not be built, or no credentials were found.
+    Configuration,
 }
 
 /// A failed SDK call, kept apart from [`ActionError`] so that the connector can react to
@@ -127,9 +128,9 @@ impl From<CallFailure> for ActionError {
                 endpoint,
                 message: failure.message,
             },
-            FailureKind::Construction => ActionError::Configuration {
+            FailureKind::Configuration => ActionError::Configuration {
                 system: System::Aws,
-                message: format!("could not build `{endpoint}`: {}", failure.message),
+                message: failure.message,
             },
         }
     }
@@ -209,11 +210,36 @@ where
             };
             failure(kind, code, message)
         }
-        SdkError::ConstructionFailure(_) => {
-            failure(FailureKind::Construction, None, error_chain(&error))
-        }
+        SdkError::ConstructionFailure(_) => failure(
+            FailureKind::Configuration,
+            None,
+            format!("failed to build `{operation}`: {}", error_chain(&error)),
+        ),
+        // The SDK resolves credentials just before sending, so a missing credential surfaces
+        // as a dispatch failure; it is a configuration problem, not a network one.
+        _ if has_source::<CredentialsError>(&error) => failure(
+            FailureKind::Configuration,
+            None,
+            format!(
+                "failed to load AWS credentials for `{operation}`: {}: set them in the \
+                 environment, the profile, or the instance role",
+                error_chain(&error)
+            ),
+        ),
         _ => failure(FailureKind::Transport, None, error_chain(&error)),
     }
+}
+
+/// Returns true when `error` or one of its sources is a `T`.
+fn has_source<T: StdError + 'static>(error: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if cause.is::<T>() {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
 }
 
 /// Returns the messages of an error and its sources, joined with `: `, such as

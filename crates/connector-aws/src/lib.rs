@@ -16,7 +16,8 @@
 //! - an AWS error answer: `Rejected`, with the AWS error code and message;
 //! - throttling that outlasts the retries: `RateLimited`;
 //! - connection failures, timeouts and malformed responses: `Transport`;
-//! - a request the SDK cannot build, such as without credentials: `Configuration`.
+//! - a request never sent because it cannot be built or no credentials were found:
+//!   `Configuration`.
 
 mod call;
 mod iam;

@@ -127,6 +127,7 @@ impl MotoServer {
             .stderr(errors)
             .spawn()
             .map_err(|source| {
+                let _ = std::fs::remove_file(&output_path);
                 if source.kind() == io::ErrorKind::NotFound {
                     MotoError::NotInstalled {
                         program: program.to_owned(),

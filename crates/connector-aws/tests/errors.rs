@@ -279,3 +279,55 @@ async fn rotation_without_function_is_explained() {
     assert_eq!(log.records[1].status, Some(400));
     assert_eq!(log.records[1].attempt, 1);
 }
+
+/// A credentials provider that finds nothing, as the standard chain does on a host without
+/// credentials.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl aws_credential_types::provider::ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "no credentials in the environment, profile or instance role",
+            ),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn missing_credentials_are_configuration_error() {
+    let server = StubServer::start(throttled);
+    let settings = AwsSettings {
+        endpoint_url: Some(server.url()),
+        ..AwsSettings::new("us-east-1")
+    };
+    let config = settings
+        .config_loader()
+        .credentials_provider(NoCredentials)
+        .load()
+        .await;
+    let connector = AwsConnector::from_sdk_config(&config);
+    let mut log = CallLog::default();
+    let error = connector
+        .execute(&deactivate(), &mut log)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid aws connector configuration: failed to load AWS credentials for \
+         `ListAccessKeys`: dispatch failure: other: the credential provider was not enabled: no \
+         credentials in the environment, profile or instance role: set them in the environment, \
+         the profile, or the instance role"
+    );
+    // Nothing was sent, and a missing credential is not retried.
+    assert_eq!(server.requests(), 0);
+    assert_eq!(log.records.len(), 1);
+    assert_eq!(log.records[0].attempt, 1);
+    assert_eq!(log.records[0].status, None);
+}
