@@ -215,6 +215,8 @@ impl Iam<'_> {
             .revert_data
             .get("previous_document")
             .and_then(Value::as_str);
+        // NOTE: when the same request was executed twice, the earlier document is riposte's
+        // own first revocation, so restoring it keeps sessions issued before that time denied.
         match previous {
             Some(document) => {
                 self.put_policy(&principal, REVOKE_POLICY_NAME, document, log)
