@@ -1,5 +1,10 @@
 //! The Okta connector against the Okta test server.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on a broken setup"
+)]
+
 mod support;
 
 use std::time::Duration;
