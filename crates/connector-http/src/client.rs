@@ -15,7 +15,7 @@ use crate::dialect::Dialect;
 use crate::settings::{HttpSettings, configuration, timeouts};
 
 /// Largest response body read, in bytes. Provider responses for these calls are a few
-/// kilobytes; a larger body is cut off and the call fails.
+/// kilobytes. A larger body is cut off at this size.
 const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// The body of a request.
@@ -28,24 +28,24 @@ pub(crate) enum Body {
         content_type: &'static str,
         bytes: Vec<u8>,
     },
-    /// `application/x-www-form-urlencoded` fields; values may be secrets.
+    /// `application/x-www-form-urlencoded` fields, whose values may be secrets.
     Form(Vec<(&'static str, Sensitive)>),
 }
 
 /// One request to make: what the call log and plans show, and what goes on the wire.
 pub(crate) struct Call {
-    /// The description recorded in the call log; never holds a secret.
+    /// The description recorded in the call log. It never contains a secret.
     pub api: ApiCall,
     pub method: Method,
-    /// The full URL. It may hold a secret (a webhook token), so it is never logged.
+    /// The full URL. It may contain a secret (a webhook token), so it is never logged.
     pub url: Sensitive,
     pub body: Body,
-    /// Extra headers; values may be secrets and are never logged.
+    /// Extra headers, whose values may be secrets and are never logged.
     pub headers: Vec<(HeaderName, Sensitive)>,
 }
 
 impl Call {
-    /// A call to `base` followed by `endpoint`, the path and query recorded in the log.
+    /// Builds a call to `base` followed by `endpoint`, the path and query recorded in the log.
     pub(crate) fn new(method: Method, base: &str, endpoint: String, summary: String) -> Self {
         let url = Sensitive::new(format!("{base}{endpoint}"));
         Self {
@@ -79,7 +79,7 @@ pub(crate) struct Response {
 }
 
 impl Response {
-    /// Parses the body as JSON; `endpoint` names the call in the error.
+    /// Parses the body as JSON. `endpoint` names the call in the error.
     pub(crate) fn json(
         &self,
         system: System,
@@ -96,7 +96,7 @@ impl Response {
     }
 }
 
-/// Why one attempt failed.
+/// The failure of one attempt.
 enum Failure {
     Network(String),
     RateLimited,
@@ -121,7 +121,7 @@ impl ApiClient {
     ) -> Result<Self, ActionError> {
         settings.validate(system)?;
         let (timeout, connect_timeout) = timeouts(settings);
-        // Redirects are not followed: a containment call answered by a redirect is a
+        // Redirects are not followed: a redirect in response to a containment call means a
         // misconfigured base URL, and following it could send the credentials elsewhere.
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -274,6 +274,17 @@ impl ApiClient {
                 Some(note),
             );
         }
+        if status.is_redirection() {
+            let message = "unexpected redirect: check the base URL".to_owned();
+            return (
+                Attempt::Fail(Failure::Rejected {
+                    status: code,
+                    message: message.clone(),
+                }),
+                Some(code),
+                Some(message),
+            );
+        }
         let message = self.dialect.error_message(&body).unwrap_or_else(|| {
             status
                 .canonical_reason()
@@ -334,20 +345,20 @@ impl ApiClient {
     }
 }
 
-/// A header value marked sensitive, so that `hyper` never prints it either.
+/// Builds a header value marked sensitive, so that `hyper` never prints it either.
 fn secret_header(value: &Sensitive) -> HeaderValue {
     match HeaderValue::from_str(value.expose()) {
         Ok(mut header) => {
             header.set_sensitive(true);
             header
         }
-        // A secret with a control character cannot be sent; an empty value makes the
+        // A secret with a control character cannot be sent. An empty value makes the
         // provider reject the call with 401, which names the problem.
         Err(_) => HeaderValue::from_static(""),
     }
 }
 
-/// Describes a network error without its URL, which may hold a secret.
+/// Describes a network error without its URL, which may contain a secret.
 fn network_message(error: reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"

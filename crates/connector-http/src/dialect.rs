@@ -1,4 +1,4 @@
-//! How each provider states a rate-limit wait and an error message.
+//! Provider conventions for rate-limit waits and error messages.
 
 use std::time::Duration;
 
@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 
-/// Longest error message kept from a response, in characters.
+/// Maximum length of an error message kept from a response, in characters.
 const MAX_MESSAGE_CHARS: usize = 300;
 
 /// A provider's conventions for rate-limit headers and error bodies.
@@ -25,10 +25,10 @@ pub(crate) enum Dialect {
 }
 
 impl Dialect {
-    /// Returns how long the server asked to wait before the next attempt, if it said.
+    /// Returns the wait the server requested before the next attempt, if any.
     ///
     /// Epoch-second headers are read relative to the response's `Date` header when there is
-    /// one, so that a skewed local clock neither shortens nor stretches the wait; `now` is
+    /// one, so that a skewed local clock neither shortens nor stretches the wait. `now` is
     /// used otherwise. `Retry-After` is read for every provider as a fallback.
     pub(crate) fn retry_hint(self, headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
         let server_now = header_text(headers, DATE.as_str())

@@ -37,7 +37,7 @@ pub struct FalconSettings {
     pub base_url: String,
     /// The API client id.
     pub client_id: String,
-    /// The environment variable holding the API client secret; `FALCON_CLIENT_SECRET` when
+    /// The environment variable holding the API client secret, `FALCON_CLIENT_SECRET` when
     /// unset.
     #[serde(default)]
     pub client_secret_env: Option<String>,

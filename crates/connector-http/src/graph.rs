@@ -45,7 +45,7 @@ pub struct GraphSettings {
     pub tenant_id: String,
     /// The application (client) id.
     pub client_id: String,
-    /// The environment variable holding the client secret; `GRAPH_CLIENT_SECRET` when unset.
+    /// The environment variable holding the client secret, `GRAPH_CLIENT_SECRET` when unset.
     #[serde(default)]
     pub client_secret_env: Option<String>,
     /// The client secret itself. Prefer `client_secret_env`: a secret written here is

@@ -57,7 +57,7 @@ impl OAuthApi {
         }
     }
 
-    /// Makes `call` with the cached token. When the API answers 401, the token is dropped,
+    /// Makes `call` with the cached token. When the API returns 401, the token is dropped,
     /// a new one is requested, and the call is made once more.
     pub(crate) async fn send(
         &self,
@@ -129,7 +129,7 @@ impl OAuthApi {
                         .to_owned(),
                 )
             })?;
-        // `expires_in` is a number of seconds; some endpoints write it as a string.
+        // `expires_in` is a number of seconds, but some endpoints write it as a string.
         let expires_in = match json.get("expires_in") {
             Some(Value::Number(number)) => number.as_u64(),
             Some(Value::String(text)) => text.parse().ok(),

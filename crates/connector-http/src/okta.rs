@@ -32,7 +32,7 @@ const SYSTEM: System = System::Okta;
 pub struct OktaSettings {
     /// The Okta org, such as `https://example.okta.com`.
     pub org_url: String,
-    /// The environment variable holding the API token; `OKTA_API_TOKEN` when unset.
+    /// The environment variable holding the API token, `OKTA_API_TOKEN` when unset.
     #[serde(default)]
     pub token_env: Option<String>,
     /// The API token itself. Prefer `token_env`: a token written here is readable by anyone

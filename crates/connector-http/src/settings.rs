@@ -3,7 +3,7 @@
 //! Secrets are read from environment variables named in the settings (`token_env`,
 //! `client_secret_env`), so that a configuration file can be shared and versioned. A secret
 //! may still be written in the file itself (`token`, `client_secret`) when the operator
-//! insists; the connector then logs a warning once at start.
+//! insists, and the connector then logs a warning when it is built.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -21,16 +21,16 @@ pub struct HttpSettings {
     pub connect_timeout_secs: u64,
     /// Attempts per API call, the first included.
     pub max_attempts: u32,
-    /// Wait before the first retry when the provider sends no rate-limit hint; it doubles on
+    /// Wait before the first retry when the provider sends no rate-limit hint. It doubles on
     /// each further retry.
     pub base_delay_ms: u64,
-    /// Longest wait between two attempts. A provider asking for a longer wait is not waited
+    /// Maximum wait between two attempts. A provider asking for a longer wait is not waited
     /// for: the call fails as rate limited.
     pub max_delay_secs: u64,
 }
 
 impl Default for HttpSettings {
-    /// A 10 s request timeout, a 5 s connect timeout, and the retries of
+    /// Returns a 10 s request timeout, a 5 s connect timeout, and the retries of
     /// [`RetryPolicy::default`]: four attempts, waits of at most 30 s.
     fn default() -> Self {
         let retry = RetryPolicy::default();
@@ -76,9 +76,9 @@ impl HttpSettings {
     }
 }
 
-/// Where the connectors read environment variables from.
+/// The source of environment variables for the connectors.
 ///
-/// Production code uses [`ProcessEnvironment`]; tests pass a closure, because changing the
+/// Production code uses [`ProcessEnvironment`]. Tests pass a closure, because changing the
 /// process environment is not thread-safe.
 pub trait Environment {
     fn var(&self, name: &str) -> Option<String>;
@@ -102,7 +102,7 @@ impl<F: Fn(&str) -> Option<String>> Environment for F {
 
 /// One secret setting: written in the file (`inline`) or named by an environment variable.
 pub(crate) struct SecretSetting<'a> {
-    /// The field that holds the secret itself, such as `token`.
+    /// The field that contains the secret itself, such as `token`.
     pub field: &'a str,
     pub inline: Option<&'a Sensitive>,
     /// The field that names the environment variable, such as `token_env`.
@@ -194,8 +194,8 @@ pub(crate) fn base_url(system: System, field: &str, value: &str) -> Result<Strin
     Ok(value.trim_end_matches('/').to_owned())
 }
 
-/// Checks a URL that is itself a secret, such as a chat webhook whose path is its token;
-/// messages name only its fingerprint.
+/// Checks a URL that is itself a secret, such as a chat webhook whose path is its token.
+/// Error messages name only its fingerprint.
 pub(crate) fn secret_url(
     system: System,
     field: &str,

@@ -2,7 +2,7 @@
 //!
 //! The message is a JSON object `{incident_id, summary, idempotency_key, sent_at}`. The
 //! header `X-Riposte-Signature` is `sha256=` and the lowercase hex HMAC-SHA256 of the exact
-//! body bytes under the shared secret, so the receiver can check who sent it;
+//! body bytes under the shared secret, so the receiver can check who sent it.
 //! `X-Riposte-Idempotency-Key` repeats the idempotency key, so the receiver can drop a retried
 //! delivery. A webhook has nothing to read back: verification relies on the 2xx status of the
 //! delivery, kept in the execution record.
@@ -44,13 +44,13 @@ pub const IDEMPOTENCY_HEADER: &str = "x-riposte-idempotency-key";
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSettings {
-    /// The environment variable holding the URL; `RIPOSTE_WEBHOOK_URL` when unset.
+    /// The environment variable holding the URL, `RIPOSTE_WEBHOOK_URL` when unset.
     #[serde(default)]
     pub url_env: Option<String>,
     /// The URL itself. Prefer `url_env` when the URL carries a token.
     #[serde(default, deserialize_with = "deserialize_secret")]
     pub url: Option<Sensitive>,
-    /// The environment variable holding the signing secret; `RIPOSTE_WEBHOOK_SECRET` when
+    /// The environment variable holding the signing secret, `RIPOSTE_WEBHOOK_SECRET` when
     /// unset.
     #[serde(default)]
     pub secret_env: Option<String>,

@@ -149,7 +149,7 @@ async fn plan_lists_the_exact_calls() {
 }
 
 #[tokio::test]
-async fn rate_limit_waits_for_retry_after_by_server_date() {
+async fn rate_limit_reads_server_date() {
     let server = server().await;
     // A day of skew: read against the local clock the wait would exceed the 5 s allowed.
     server.set_clock_offset(-86_400);
@@ -327,7 +327,7 @@ async fn server_errors_are_retried() {
 }
 
 #[tokio::test]
-async fn secret_and_token_stay_out_of_log_and_debug() {
+async fn secrets_stay_out_of_log() {
     let server = server().await;
     let falcon = connector(&server);
     let request = request(contain());

@@ -71,7 +71,7 @@ fn disable_user() -> Action {
 }
 
 #[tokio::test]
-async fn revoke_sign_in_sessions_is_verified_by_valid_from_time() {
+async fn revoke_sessions_verified_by_time() {
     let server = server().await;
     let graph = connector(&server);
     let request = request(Action::GraphRevokeSignInSessions {
@@ -575,7 +575,7 @@ async fn unknown_user_maps_error_message() {
 }
 
 #[tokio::test]
-async fn secret_and_token_stay_out_of_log_and_debug() {
+async fn secrets_stay_out_of_log() {
     let server = server().await;
     let graph = connector(&server);
     let request = request(disable_user());

@@ -317,7 +317,7 @@ async fn other_systems_actions_are_unsupported() {
 }
 
 #[tokio::test]
-async fn rate_limit_waits_for_reset_by_server_date() {
+async fn rate_limit_reads_server_date() {
     let server = server().await;
     // The server's clock is a day ahead: a reset read against the local clock would ask for
     // a day's wait, longer than the 5 s allowed, and the call would fail.
@@ -519,7 +519,7 @@ async fn wrong_token_is_rejected_without_retry() {
 }
 
 #[tokio::test]
-async fn token_stays_out_of_log_paths_and_debug() {
+async fn token_stays_out_of_log() {
     let server = server().await;
     let okta = connector(&server);
     let request = request(suspend());
@@ -588,4 +588,23 @@ async fn closed_port_fails_as_transport_error() {
     assert!(message.ends_with("(after 2 attempts)"), "{message}");
     assert_eq!(log.records.len(), 2);
     assert!(log.records.iter().all(|record| record.status.is_none()));
+}
+
+#[tokio::test]
+async fn redirect_is_not_followed() {
+    let server = server().await;
+    server.fail_next(1, 302, "Found");
+    let okta = connector(&server);
+    let mut log = CallLog::default();
+    let error = okta
+        .execute(&request(suspend()), &mut log)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        ActionError::Rejected { status: 302, ref message, .. }
+            if message == "unexpected redirect: check the base URL"
+    ));
+    assert_eq!(log.records.len(), 1);
+    assert_eq!(server.user(USER).unwrap().status, "ACTIVE");
 }

@@ -43,7 +43,7 @@ fn notify() -> Action {
     }
 }
 
-/// The call log's name for the webhook: its origin and the fingerprint of the URL.
+/// Returns the call log's name for the webhook: its origin and the fingerprint of the URL.
 fn endpoint(server: &WebhookServer) -> String {
     format!(
         "{} (url {})",
@@ -189,7 +189,7 @@ async fn plan_names_the_webhook_without_its_url() {
 }
 
 #[tokio::test]
-async fn url_token_and_secret_stay_out_of_log_and_debug() {
+async fn secrets_stay_out_of_log() {
     let server = WebhookServer::start(PATH, SECRET).await.unwrap();
     let webhook = connector(&server);
     let mut log = CallLog::default();

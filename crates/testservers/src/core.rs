@@ -1,5 +1,5 @@
-//! What every test server shares: the loopback listener, the request log, the server clock
-//! and the injected faults.
+//! The parts every test server shares: the loopback listener, the request log, the server
+//! clock and the injected faults.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 /// Largest request body a test server reads, in bytes.
 const MAX_REQUEST_BYTES: usize = 1 << 20;
 
-/// One request as a server received it, and the status it answered.
+/// One request as a server received it, and the status of the response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
     pub method: String,
@@ -29,7 +29,7 @@ pub struct RecordedRequest {
     /// Header names in lowercase, with their values as received.
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// The status answered; 0 while the request is being handled.
+    /// The response status, or 0 while the request is being handled.
     pub status: u16,
 }
 
@@ -51,7 +51,7 @@ impl RecordedRequest {
     }
 }
 
-/// A failure to inject in place of the server's own answer.
+/// A failure to inject in place of the server's own response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Answer with `status` and the provider's error body carrying `message`.
@@ -64,7 +64,7 @@ pub enum Fault {
 
 struct Injection {
     remaining: u32,
-    /// Only requests whose path starts with this are affected; all when `None`.
+    /// The path prefix of the affected requests, or `None` for all requests.
     path_prefix: Option<String>,
     fault: Fault,
 }
@@ -207,7 +207,7 @@ impl Core {
         self.flavor
     }
 
-    /// The server's clock: the local clock plus the configured offset.
+    /// Returns the server's clock: the local clock plus the configured offset.
     pub(crate) fn now(&self) -> DateTime<Utc> {
         let offset = *lock(&self.clock_offset_secs);
         Utc::now() + chrono::Duration::seconds(offset)
@@ -332,8 +332,8 @@ impl Server {
         self.inject(count, Fault::Delay(delay));
     }
 
-    /// Sets the server's clock ahead of the local clock by `secs` (behind when negative); it
-    /// shows in the `Date` header and in the rate-limit reset times.
+    /// Sets the server's clock ahead of the local clock by `secs` (behind when negative). The
+    /// offset shows in the `Date` header and in the rate-limit reset times.
     pub fn set_clock_offset(&self, secs: i64) {
         *lock(&self.core.clock_offset_secs) = secs;
     }

@@ -1,9 +1,9 @@
 //! A CrowdStrike Falcon test server: the OAuth2 token endpoint and host containment.
 //!
-//! `POST /oauth2/token` takes the `client_id` and `client_secret` form and answers 201 with a
+//! `POST /oauth2/token` takes the `client_id` and `client_secret` form and returns 201 with a
 //! bearer token and `expires_in`, or 403 for wrong credentials. Behind the bearer token (401
 //! otherwise): `POST /devices/entities/devices-actions/v2?action_name={contain|lift_containment}`
-//! with `{"ids": [...]}` answers 202, and `GET /devices/entities/devices/v2?ids=...` returns the
+//! with `{"ids": [...]}` returns 202, and `GET /devices/entities/devices/v2?ids=...` returns the
 //! devices with their containment `status`. A containment request leaves the device pending
 //! (`containment_pending`, `lift_containment_pending`) until it has been read once, as the
 //! sensor takes a moment to acknowledge it.
@@ -105,7 +105,7 @@ impl FalconServer {
         lock(&self.app.devices).get(device_id).cloned()
     }
 
-    /// Makes the API client read-only: containment requests answer 403.
+    /// Makes the API client read-only, so that containment requests return 403.
     pub fn set_read_only(&self, read_only: bool) {
         self.app.read_only.store(read_only, Ordering::SeqCst);
     }
@@ -203,7 +203,7 @@ async fn device_action(
     }
     let mut devices = lock(&app.devices);
     if let Some(unknown) = ids.iter().find(|id| !devices.contains_key(*id)) {
-        // NOTE: the message is this server's own; Falcon's text for an unknown device id is
+        // NOTE: the message is this server's own, because Falcon's text for an unknown device id is
         // not documented.
         return app.error(404, &format!("device {unknown} not found"));
     }

@@ -1,7 +1,7 @@
 //! A Microsoft Graph test server, with the Microsoft identity platform token endpoint.
 //!
-//! Token endpoint: `POST /{tenant}/oauth2/v2.0/token` with the client-credentials form; it
-//! answers 200 with a bearer token and `expires_in`, 401 `invalid_client` for a wrong secret,
+//! Token endpoint: `POST /{tenant}/oauth2/v2.0/token` with the client-credentials form. It
+//! returns 200 with a bearer token and `expires_in`, 401 `invalid_client` for a wrong secret,
 //! 400 for an unknown tenant or client, a wrong grant type or scope. Graph endpoints, behind
 //! the bearer token (401 `InvalidAuthenticationToken` otherwise):
 //! `GET|PATCH /v1.0/users/{id}`, `POST /v1.0/users/{id}/revokeSignInSessions`,
@@ -37,7 +37,7 @@ pub struct GraphUser {
     pub id: String,
     pub user_principal_name: String,
     pub account_enabled: bool,
-    /// Tokens issued before this time are invalid; `revokeSignInSessions` sets it to now.
+    /// Tokens issued before this time are invalid. `revokeSignInSessions` sets it to now.
     pub sign_in_sessions_valid_from: DateTime<Utc>,
 }
 
@@ -69,7 +69,7 @@ impl GraphUser {
     }
 }
 
-/// A password credential of an application or service principal; the secret text is never
+/// A password credential of an application or service principal. The secret text is never
 /// returned by Graph after creation, so it is not kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordCredential {
@@ -138,7 +138,7 @@ impl GraphApp {
     }
 }
 
-/// Which collection an object lives in.
+/// The Graph collection of an object.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Collection {
     Users,
@@ -305,7 +305,7 @@ impl App {
     }
 }
 
-/// An error of the token endpoint, in its OAuth2 form.
+/// Builds an error of the token endpoint, in its OAuth2 form.
 fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
     let body = json!({
         "error": error,
@@ -409,7 +409,7 @@ fn select(
     Value::Object(object)
 }
 
-/// Reads a PATCH body that may only set `accountEnabled`; the error is Graph's message.
+/// Reads a PATCH body that may only set `accountEnabled`. The error is Graph's message.
 fn account_enabled_patch(body: &Bytes) -> Result<bool, String> {
     let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(body) else {
         return Err("Unable to read JSON request payload.".to_owned());
@@ -532,7 +532,7 @@ fn remove_password(app: &App, collection: Collection, id: &str, body: &Bytes) ->
         .password_credentials
         .retain(|credential| credential.key_id != key_id);
     if object.password_credentials.len() == before {
-        // NOTE: the message is this server's own; Graph's text for an unknown key is not
+        // NOTE: the message is this server's own, because Graph's text for an unknown key is not
         // documented.
         return app.error(
             400,

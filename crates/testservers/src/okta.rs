@@ -40,7 +40,7 @@ pub struct OktaUser {
 }
 
 impl OktaUser {
-    /// An active user with no session, token, factor or grant.
+    /// Creates an active user with no session, token, factor or grant.
     pub fn active(id: &str, login: &str) -> Self {
         Self {
             id: id.to_owned(),
@@ -134,7 +134,7 @@ impl OktaServer {
         lock(&self.app.users).insert(user.id.clone(), user);
     }
 
-    /// Returns the user `id` as the server holds it now.
+    /// Returns the user `id` as the server stores it now.
     pub fn user(&self, id: &str) -> Option<OktaUser> {
         lock(&self.app.users).get(id).cloned()
     }

@@ -20,7 +20,7 @@ pub fn fast_http() -> HttpSettings {
     }
 }
 
-/// An environment holding only `pairs`.
+/// Returns an environment that contains only `pairs`.
 pub fn environment(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
     let pairs: Vec<(String, String)> = pairs
         .iter()
