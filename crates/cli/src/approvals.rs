@@ -87,7 +87,8 @@ pub fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn responder(state: &PathBuf) -> anyhow::Result<Responder> {
-    let store = Store::open_existing(state)?;
+    let mut store = Store::open_existing(state)?;
+    store.lock_for_writing()?;
     Ok(Responder::new(
         store,
         Vec::new(),
@@ -96,7 +97,7 @@ fn responder(state: &PathBuf) -> anyhow::Result<Responder> {
 }
 
 fn list(state: &PathBuf, all: bool, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(state)?;
+    let store = Store::open_read_only(state)?;
     let approvals = store.approvals((!all).then_some(ApprovalStatus::Pending))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

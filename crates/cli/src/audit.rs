@@ -29,7 +29,7 @@ enum AuditCommand {
 pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         AuditCommand::Verify { state } => {
-            let store = Store::open_existing(&state)?;
+            let store = Store::open_read_only(&state)?;
             match store.verify_audit()? {
                 AuditCheck::Intact { records } => {
                     let last_hash = store.audit_last_hash()?;

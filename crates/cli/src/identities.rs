@@ -96,7 +96,7 @@ struct View {
 
 impl View {
     fn open(common: &CommonArgs) -> anyhow::Result<Self> {
-        let store = Store::open_existing(&common.state)?;
+        let store = Store::open_read_only(&common.state)?;
         let inventory = match &common.inventory {
             Some(path) => Inventory::load(path).map_err(|errors| anyhow::anyhow!("{errors}"))?,
             None => Inventory::default(),
@@ -126,7 +126,11 @@ impl View {
         findings: usize,
     ) -> anyhow::Result<Value> {
         let resolved = self.graph.resolve(&identity.key);
-        let baseline = self.baseline(identity.id)?;
+        // One damaged baseline must not hide the rest of the identity.
+        let baseline = self.baseline(identity.id).unwrap_or_else(|error| {
+            tracing::error!(%error, "baseline unreadable");
+            None
+        });
         let privileges: Vec<GrantedPrivilege> = self
             .store
             .privileges(identity.id)?
@@ -247,6 +251,7 @@ impl View {
                 return Ok(vec![identity]);
             }
         }
+        let wanted = wanted.strip_prefix("person:").unwrap_or(wanted);
         if let Ok(key) = parse_identity_key(wanted) {
             if let Some(identity) = self.store.identity_by_key(&key)? {
                 return Ok(vec![identity]);

@@ -73,10 +73,9 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!(
-                "riposte: {}",
-                riposte_report::Escaped(&error_message(&error))
-            );
+            for line in error_message(&error).lines() {
+                eprintln!("riposte: {}", riposte_report::Escaped(line));
+            }
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -90,6 +89,7 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }

@@ -320,3 +320,122 @@ fn unknown_identity_is_a_clear_error() {
          as `okta:00u1abcd`, or an e-mail address (see `riposte identities list`)\n"
     );
 }
+
+#[test]
+fn half_written_last_line_is_read_again_when_complete() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let records = folder.path().join("okta.jsonl");
+    write_records(&records, 0..10, false);
+    let last = okta_record(10, 10, 20);
+    let (head, tail) = last.split_at(last.len() / 2);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&records)
+        .and_then(|mut file| file.write_all(head.as_bytes()))
+        .expect("half a record is written");
+    let first = hunt(folder.path(), &[]);
+    assert_eq!(summary(&first)["rejected"], 1);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&records)
+        .and_then(|mut file| writeln!(file, "{tail}"))
+        .expect("the rest is written");
+    let second = hunt(folder.path(), &[]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_eq!(summary(&second)["records"], 1);
+    assert_eq!(stored_events(&folder.path().join("state.db")), 11);
+}
+
+#[test]
+fn rotated_and_compressed_log_is_not_read_again() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let records = folder.path().join("okta.jsonl");
+    write_records(&records, 0..100, false);
+    hunt(folder.path(), &[]);
+    // Rotation: the log moves to a new name, then gets compressed.
+    let rotated = folder.path().join("okta.jsonl.1.gz");
+    let text = std::fs::read(&records).expect("log is readable");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&text).expect("gzip accepts the log");
+    std::fs::write(&rotated, encoder.finish().expect("gzip finishes")).expect("rotated log");
+    std::fs::remove_file(&records).expect("old name is removed");
+    write_records(&records, 100..150, false);
+    let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "hunt",
+            "--format",
+            "jsonl",
+            "--state",
+            "state.db",
+            "okta.jsonl",
+            "okta.jsonl.1.gz",
+        ])
+        .current_dir(folder.path())
+        .output()
+        .expect("riposte runs");
+    assert_eq!(summary(&output)["records"], 50);
+    assert_eq!(stored_events(&folder.path().join("state.db")), 150);
+}
+
+#[test]
+fn second_hunt_on_one_state_file_is_refused() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    write_records(&folder.path().join("okta.jsonl"), 0..5, false);
+    let state = folder.path().join("state.db");
+    let mut holder = Store::open(&state).expect("state file opens");
+    holder.lock_for_writing().expect("the lock is free");
+    let output = hunt(folder.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("is in use by another riposte process"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn accounts_link_across_runs() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let state = folder.path().join("state.db");
+    let state_text = state.to_string_lossy().into_owned();
+    for part in ["okta", "cloudtrail"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_riposte"))
+            .args(["hunt", "--format", "jsonl", "--state", &state_text])
+            .arg(examples.join(part))
+            .output()
+            .expect("riposte runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let shown = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "identities",
+            "show",
+            "--format",
+            "jsonl",
+            "--state",
+            &state_text,
+        ])
+        .arg("aws:arn:aws:sts::111111111111:assumed-role/Engineering/alice@example.com")
+        .output()
+        .expect("riposte runs");
+    let session: Value =
+        serde_json::from_str(String::from_utf8_lossy(&shown.stdout).trim()).expect("JSON");
+    let linked: Vec<&str> = session["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter_map(|link| link["identity"].as_str())
+        .collect();
+    assert!(linked.contains(&"okta:00uX7UKJJKP1SWh7yHw2"), "{linked:?}");
+}

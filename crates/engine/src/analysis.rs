@@ -155,12 +155,16 @@ impl Analysis {
             if self.graph_seen.len() > MAX_CACHED_IDS {
                 self.graph_seen.clear();
             }
+            self.restore_stored_accounts(event);
             self.graph.observe(event)
         } else {
             Vec::new()
         };
         for conflict in self.graph.take_conflicts() {
-            tracing::warn!(?conflict, "inventory and logs disagree; the inventory wins");
+            tracing::warn!(
+                conflict = %serde_json::to_string(&conflict).unwrap_or_default(),
+                "inventory and logs disagree; the inventory wins"
+            );
         }
         if let (Some(actor_id), false) = (actor_id, links.is_empty()) {
             for link in links {
@@ -217,6 +221,40 @@ impl Analysis {
         Ok(())
     }
 
+    /// Shows the graph the accounts that earlier runs stored with the actor's e-mail address,
+    /// so that a run reading only one provider's logs still links its accounts to the person
+    /// seen in another provider's logs before.
+    fn restore_stored_accounts(&mut self, event: &Event) {
+        let Some(persistence) = &self.persistence else {
+            return;
+        };
+        let email = event.actor.email.as_deref().or_else(|| {
+            event
+                .actor
+                .role_session
+                .as_ref()
+                .map(|session| session.session_name.as_ref())
+        });
+        let Some(email) = email.and_then(riposte_identity::normalize_email) else {
+            return;
+        };
+        for stored in persistence.identities_with_email(&email) {
+            if stored.key == event.actor.key || self.identity_ids.contains_key(&stored.key) {
+                continue;
+            }
+            let link = riposte_identity::Link {
+                key: stored.key.clone(),
+                entity: riposte_identity::EntityId::Person(email.as_str().into()),
+                source: riposte_identity::LinkSource::Email,
+                evidence: riposte_identity::Evidence::Event {
+                    event_id: "stored by an earlier run".into(),
+                },
+            };
+            self.graph.restore(&link);
+            self.identity_ids.insert(stored.key, stored.id);
+        }
+    }
+
     /// Returns what the state knows of an identity's use, for its blast radius.
     pub(crate) fn observed_usage(&mut self, key: &IdentityKey) -> ObservedUsage {
         let mut usage = ObservedUsage {
@@ -247,7 +285,11 @@ impl Analysis {
 
     /// Saves everything learned since the last commit, with the inputs' progress, in one
     /// transaction. Does nothing without a store.
-    pub(crate) fn commit(&mut self, checkpoints: Vec<riposte_store::Checkpoint>) {
+    pub(crate) fn commit(
+        &mut self,
+        checkpoints: Vec<riposte_store::Checkpoint>,
+        counts: riposte_store::RunCounts,
+    ) {
         if self.failure.is_some() {
             return;
         }
@@ -255,7 +297,7 @@ impl Analysis {
             return;
         };
         let dirty = self.baselines.drain_dirty();
-        if let Err(error) = persistence.commit(dirty, checkpoints) {
+        if let Err(error) = persistence.commit(dirty, checkpoints, counts) {
             self.failure = Some(error);
         }
     }
@@ -265,11 +307,6 @@ impl Analysis {
     pub(crate) fn finish(&mut self) -> Vec<Finding> {
         self.detectors.finish(&mut self.findings);
         std::mem::take(&mut self.findings)
-    }
-
-    /// Returns the store id of an identity seen in this run.
-    pub(crate) fn known_id(&self, key: &IdentityKey) -> Option<i64> {
-        self.identity_ids.get(key).copied()
     }
 
     pub(crate) fn into_persistence(self) -> Option<Persistence> {

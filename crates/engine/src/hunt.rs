@@ -194,17 +194,23 @@ impl Run<'_> {
                 let regular = std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file());
                 if regular {
                     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-                    match persistence.start_at(&canonical)? {
-                        StartAt::Done => {
-                            self.summary.unchanged_files += 1;
-                            continue;
-                        }
-                        StartAt::Frames(frames) => skip_frames = frames,
-                        StartAt::Beginning => {}
-                    }
                     let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
-                    let head = FileHead::of_file(path).map_err(StateError::from)?;
-                    self.files.insert(path.clone(), (canonical, head, size));
+                    // The head is hashed after decompression, so that a log and its gzip copy
+                    // are recognized as the same content.
+                    let head = source::open(&input)
+                        .ok()
+                        .and_then(|reader| FileHead::read(reader, riposte_store::HEAD_LEN).ok());
+                    if let Some(head) = head {
+                        match persistence.start_at(&canonical, size, &head)? {
+                            StartAt::Done => {
+                                self.summary.unchanged_files += 1;
+                                continue;
+                            }
+                            StartAt::Frames(frames) => skip_frames = frames,
+                            StartAt::Beginning => {}
+                        }
+                        self.files.insert(path.clone(), (canonical, head, size));
+                    }
                 }
             }
             planned.push(merge::MergeInput { input, skip_frames });
@@ -236,8 +242,17 @@ impl Run<'_> {
                 ))
             })
             .collect();
-        self.analysis.commit(checkpoints);
+        let counts = self.run_counts();
+        self.analysis.commit(checkpoints, counts);
         self.records_at_last_commit = self.summary.records;
+    }
+
+    fn run_counts(&self) -> riposte_store::RunCounts {
+        riposte_store::RunCounts {
+            records: self.summary.records,
+            rejected: self.summary.rejected,
+            findings: self.summary.findings,
+        }
     }
 
     fn count_record(&mut self) {
@@ -278,22 +293,38 @@ impl Run<'_> {
 
     /// Stores this run's findings and incidents, keyed by their identities' ids.
     fn save_results(&mut self, findings: &[Finding], incidents: &[Incident]) {
-        let with_ids =
-            |identity: &riposte_model::IdentityRef| self.analysis.known_id(&identity.key);
+        let counts = self.run_counts();
+        let Some(persistence) = self.analysis.persistence_mut() else {
+            return;
+        };
+        let mut with_id = |identity: &riposte_model::IdentityRef, time| {
+            persistence
+                .result_identity(identity, time)
+                .map_err(|error| tracing::error!(%error, "finding not saved"))
+                .ok()
+        };
         let findings: Vec<(i64, Finding)> = findings
             .iter()
-            .filter_map(|finding| Some((with_ids(&finding.identity)?, finding.clone())))
+            .filter_map(|finding| {
+                Some((
+                    with_id(&finding.identity, finding.first_seen)?,
+                    finding.clone(),
+                ))
+            })
             .collect();
         let incidents: Vec<(i64, Incident)> = incidents
             .iter()
-            .filter_map(|incident| Some((with_ids(&incident.identity)?, incident.clone())))
+            .filter_map(|incident| {
+                Some((
+                    with_id(&incident.identity, incident.first_seen)?,
+                    incident.clone(),
+                ))
+            })
             .collect();
-        if let Some(persistence) = self.analysis.persistence_mut() {
-            if let Err(error) = persistence.put_results(&findings, &incidents) {
-                tracing::error!(%error, "findings not saved");
-            }
+        if let Err(error) = persistence.put_results(&findings, &incidents) {
+            tracing::error!(%error, "findings not saved");
         }
-        self.analysis.commit(Vec::new());
+        self.analysis.commit(Vec::new(), counts);
     }
 
     fn finish(mut self, options: &HuntOptions, started: Instant) -> Result<HuntReport, HuntError> {

@@ -114,8 +114,19 @@ impl Cursor {
                         return true;
                     }
                     other => {
+                        // A record cut short by the end of the input or by a read error is not
+                        // counted as processed, so that a later run reads it again once it is
+                        // complete.
+                        let unfinished = matches!(
+                            &other,
+                            Decoded::Rejected(reject) if reject.truncated || reject.read_error
+                        );
                         sink.other(other);
-                        self.handed_on(last);
+                        if unfinished {
+                            self.mid_frame = false;
+                        } else {
+                            self.handed_on(last);
+                        }
                     }
                 }
             }

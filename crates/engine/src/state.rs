@@ -9,8 +9,8 @@ use riposte_baseline::{Baseline, DirtyBaseline, FORMAT_VERSION};
 use riposte_identity::GrantedPrivilege;
 use riposte_model::{Event, IdentityKey, IdentityKind, Target, Timestamp};
 use riposte_store::{
-    Batch, Checkpoint, FileHead, IdentityUpsert, Link, LinkSource, PrivilegeSeen, Resume,
-    RunCounts, RunStatus, Store, StoreError,
+    Batch, Checkpoint, FileHead, IdentityUpsert, Link, LinkSource, PrivilegeSeen, RunCounts,
+    RunStatus, Store, StoreError,
 };
 
 /// A failure of the state store, which stops the hunt: going on would lose what it learns.
@@ -51,6 +51,7 @@ impl Persistence {
     /// Opens the store and records the start of a run.
     pub fn open(path: &Path, command: &str, started_at: Timestamp) -> Result<Self, StateError> {
         let mut store = Store::open(path)?;
+        store.lock_for_writing()?;
         let run_id = store.begin_run(command, started_at)?;
         Ok(Self {
             store,
@@ -69,38 +70,57 @@ impl Persistence {
         let Some(stored) = self.store.baseline(id)? else {
             return Ok(None);
         };
-        Baseline::from_bytes(&stored.data)
-            .map(Some)
-            .map_err(|error| StateError::Baseline {
-                path: self.store.path().to_path_buf(),
-                identity: id,
-                reason: error.to_string(),
-            })
+        match Baseline::from_bytes(&stored.data) {
+            Ok(baseline) => Ok(Some(baseline)),
+            Err(error) => {
+                // One damaged baseline must not stop every later hunt: the identity starts
+                // learning again and the next commit overwrites the damaged copy.
+                tracing::error!(
+                    state.path = %self.store.path().display(),
+                    identity.id = id,
+                    %error,
+                    "stored baseline unreadable; the identity starts learning again"
+                );
+                Ok(None)
+            }
+        }
     }
 
-    /// Returns where to resume `path`, comparing it with its checkpoint.
-    pub(crate) fn start_at(&self, path: &Path) -> Result<StartAt, StateError> {
-        let Some(checkpoint) = self.store.checkpoint(path)? else {
-            return Ok(StartAt::Beginning);
+    /// Returns where to resume `path`, whose size is `size` and whose decompressed first bytes
+    /// are `head`. The checkpoint is looked up by path, else by content, so that a log renamed
+    /// by rotation or compressed is not read again from the start.
+    pub(crate) fn start_at(
+        &self,
+        path: &Path,
+        size: u64,
+        head: &FileHead,
+    ) -> Result<StartAt, StateError> {
+        let by_path = self.store.checkpoint(path)?;
+        let same_content = |checkpoint: &Checkpoint| {
+            checkpoint.head_len <= head.len
+                && checkpoint.head_sha256.len() == head.sha256.len()
+                && (checkpoint.head_len == head.len && checkpoint.head_sha256 == head.sha256)
         };
-        Ok(match checkpoint.compare_file()? {
-            Resume::At(offset) if offset > 0 && offset == checkpoint.file_size => {
-                let size = std::fs::metadata(path).map(|metadata| metadata.len()).ok();
-                if size == Some(checkpoint.file_size) {
-                    StartAt::Done
-                } else {
-                    StartAt::Frames(checkpoint.records_read)
+        let checkpoint = match by_path {
+            Some(checkpoint) if same_content(&checkpoint) => checkpoint,
+            other => {
+                if other.is_some() {
+                    tracing::warn!(
+                        source.path = %path.display(),
+                        "input replaced since the last run; looking for its content elsewhere"
+                    );
+                }
+                match self.store.checkpoint_by_head(head.len, &head.sha256)? {
+                    Some(checkpoint) => checkpoint,
+                    None => return Ok(StartAt::Beginning),
                 }
             }
-            Resume::At(_) => StartAt::Frames(checkpoint.records_read),
-            Resume::Shrunk | Resume::Replaced => {
-                tracing::warn!(
-                    source.path = %path.display(),
-                    "input changed since the last run; reading it from the start"
-                );
-                StartAt::Beginning
-            }
-        })
+        };
+        let finished = checkpoint.offset > 0 && checkpoint.offset == checkpoint.file_size;
+        if finished && checkpoint.path == path && size == checkpoint.file_size {
+            return Ok(StartAt::Done);
+        }
+        Ok(StartAt::Frames(checkpoint.records_read))
     }
 
     /// Counts an event of the actor `id` in the pending upsert of that identity.
@@ -221,7 +241,9 @@ impl Persistence {
         &mut self,
         baselines: Vec<DirtyBaseline>,
         checkpoints: Vec<Checkpoint>,
+        counts: RunCounts,
     ) -> Result<(), StateError> {
+        self.batch.set_run_progress(self.run_id, counts);
         for (_, upsert) in self.upserts.drain() {
             self.batch.upsert_identity(upsert);
         }
@@ -242,6 +264,39 @@ impl Persistence {
         self.batch.clear();
         self.stored_privileges.clear();
         result.map_err(StateError::from)
+    }
+
+    /// Returns the id of an identity a finding or incident is about, recording it when it has
+    /// no row yet (a network source, say).
+    pub(crate) fn result_identity(
+        &mut self,
+        identity: &riposte_model::IdentityRef,
+        time: Timestamp,
+    ) -> Result<i64, StateError> {
+        let resolved = self.store.resolve_identity(&identity.key)?;
+        if resolved.is_new && !self.upserts.contains_key(&resolved.id) {
+            self.upserts.insert(
+                resolved.id,
+                IdentityUpsert {
+                    id: resolved.id,
+                    key: identity.key.clone(),
+                    kind: identity.kind,
+                    kind_override: None,
+                    display_name: identity.name.clone(),
+                    email: identity.email.clone(),
+                    first_seen: time,
+                    last_seen: time,
+                    new_events: 0,
+                    new_authentications: 0,
+                },
+            );
+        }
+        Ok(resolved.id)
+    }
+
+    /// Returns the stored identities with the e-mail address `email`.
+    pub(crate) fn identities_with_email(&self, email: &str) -> Vec<riposte_store::IdentityRecord> {
+        self.store.identities_with_email(email).unwrap_or_default()
     }
 
     /// Adds findings and incidents to the next commit.

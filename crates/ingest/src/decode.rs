@@ -90,6 +90,9 @@ pub struct Reject {
     pub raw: Vec<u8>,
     /// True when reading the input failed here, so the rest of the input was not read.
     pub read_error: bool,
+    /// True when the input ends inside this record: it may still be being written, so a later
+    /// run with a state file reads it again.
+    pub truncated: bool,
 }
 
 impl fmt::Display for Reject {
@@ -126,13 +129,14 @@ impl Decoder {
     pub fn decode_item(&self, item: FrameItem, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {
         match item {
             FrameItem::Record(frame) => self.decode_frame(frame, file, emit),
-            FrameItem::Truncated(frame) => emit(Decoded::Rejected(Reject {
-                location: location(file, frame.line),
-                index: frame.index,
-                reason: "truncated record: the input ends inside this record".to_owned(),
-                raw: frame.bytes,
-                read_error: false,
-            })),
+            FrameItem::LastLine(frame) => {
+                if json::parse(&frame.bytes).is_ok() {
+                    self.decode_frame(frame, file, emit);
+                } else {
+                    emit(truncated(frame, file));
+                }
+            }
+            FrameItem::Truncated(frame) => emit(truncated(frame, file)),
             FrameItem::Oversized { line, index, size } => emit(Decoded::Rejected(Reject {
                 location: location(file, line),
                 index,
@@ -142,6 +146,7 @@ impl Decoder {
                 ),
                 raw: Vec::new(),
                 read_error: false,
+                truncated: false,
             })),
             FrameItem::ReadError { line, index, error } => emit(Decoded::Rejected(Reject {
                 location: location(file, line),
@@ -151,6 +156,7 @@ impl Decoder {
                 ),
                 raw: Vec::new(),
                 read_error: true,
+                truncated: false,
             })),
         }
     }
@@ -165,6 +171,7 @@ impl Decoder {
                     reason: format!("invalid JSON: {}", describe_json_error(&error)),
                     raw: frame.bytes,
                     read_error: false,
+                    truncated: false,
                 }));
                 return;
             }
@@ -214,6 +221,7 @@ impl Decoder {
                     <[u8]>::to_vec,
                 ),
                 read_error: false,
+                truncated: false,
             })
         };
         if !value.is_object() {
@@ -266,6 +274,17 @@ fn into_elements(value: Value) -> Result<Vec<Value>, Value> {
         }
         other => Err(other),
     }
+}
+
+fn truncated(frame: Frame, file: &Arc<Path>) -> Decoded {
+    Decoded::Rejected(Reject {
+        location: location(file, frame.line),
+        index: frame.index,
+        reason: "truncated record: the input ends inside this record".to_owned(),
+        raw: frame.bytes,
+        read_error: false,
+        truncated: true,
+    })
 }
 
 fn location(file: &Arc<Path>, line: u64) -> RecordLocation {

@@ -33,6 +33,9 @@ pub struct Frame {
 #[derive(Debug)]
 pub enum FrameItem {
     Record(Frame),
+    /// The last line of the input, not ended by a line break: a complete record, or one still
+    /// being written or cut short. It is a record only if it parses.
+    LastLine(Frame),
     /// A record larger than the limit; its bytes were skipped.
     Oversized {
         line: u64,
@@ -226,6 +229,7 @@ impl<R: BufRead> Framer<R> {
                 self.index += 1;
                 return Some(item);
             }
+            let terminated = line.last() == Some(&b'\n');
             strip_line_end(&mut line);
             let frame = Frame {
                 bytes: line,
@@ -233,7 +237,11 @@ impl<R: BufRead> Framer<R> {
                 index: self.index,
             };
             self.index += 1;
-            return Some(FrameItem::Record(frame));
+            return Some(if terminated {
+                FrameItem::Record(frame)
+            } else {
+                FrameItem::LastLine(frame)
+            });
         }
     }
 
@@ -701,7 +709,9 @@ mod tests {
     fn frames(input: &str) -> Vec<(u64, String)> {
         Framer::new(input.as_bytes())
             .map(|item| match item {
-                FrameItem::Record(frame) => (frame.line, String::from_utf8(frame.bytes).unwrap()),
+                FrameItem::Record(frame) | FrameItem::LastLine(frame) => {
+                    (frame.line, String::from_utf8(frame.bytes).unwrap())
+                }
                 FrameItem::Truncated(frame) => (
                     frame.line,
                     format!("TRUNCATED {}", String::from_utf8(frame.bytes).unwrap()),
@@ -816,7 +826,9 @@ mod tests {
         let input = format!("{{\"a\":\"{}\"}}\n{{\"b\":2}}\n", "x".repeat(100));
         let result: Vec<(u64, String)> = Framer::with_limit(input.as_bytes(), 50)
             .map(|item| match item {
-                FrameItem::Record(frame) => (frame.line, String::from_utf8(frame.bytes).unwrap()),
+                FrameItem::Record(frame) | FrameItem::LastLine(frame) => {
+                    (frame.line, String::from_utf8(frame.bytes).unwrap())
+                }
                 FrameItem::Oversized { line, .. } => (line, "OVERSIZED".to_owned()),
                 other => panic!("unexpected {other:?}"),
             })
@@ -835,7 +847,9 @@ mod tests {
         );
         let result: Vec<String> = Framer::with_limit(input.as_bytes(), 50)
             .map(|item| match item {
-                FrameItem::Record(frame) => String::from_utf8(frame.bytes).unwrap(),
+                FrameItem::Record(frame) | FrameItem::LastLine(frame) => {
+                    String::from_utf8(frame.bytes).unwrap()
+                }
                 FrameItem::Oversized { .. } => "OVERSIZED".to_owned(),
                 other => panic!("unexpected {other:?}"),
             })

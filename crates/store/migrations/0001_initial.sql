@@ -98,7 +98,7 @@ CREATE TABLE checkpoints (
     file_size INTEGER NOT NULL CHECK (file_size >= 0),
     byte_offset INTEGER NOT NULL CHECK (byte_offset >= 0 AND byte_offset <= file_size),
     -- How many leading bytes `head_sha256` covers: 4096, or the whole file when it was shorter.
-    head_len INTEGER NOT NULL CHECK (head_len >= 0 AND head_len <= 4096 AND head_len <= file_size),
+    head_len INTEGER NOT NULL CHECK (head_len >= 0 AND head_len <= 4096),
     head_sha256 TEXT NOT NULL CHECK (length(head_sha256) = 64),
     records_read INTEGER NOT NULL CHECK (records_read >= 0),
     updated_at INTEGER NOT NULL

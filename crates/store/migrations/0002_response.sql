@@ -69,3 +69,6 @@ CREATE TABLE audit (
     previous_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 ) STRICT;
+
+-- A log renamed by rotation, or compressed, is found again by the hash of its first bytes.
+CREATE INDEX checkpoints_by_head ON checkpoints (head_sha256, head_len);

@@ -33,6 +33,30 @@ pub enum StoreError {
     )]
     Missing { path: PathBuf },
 
+    /// The path is a folder, a device or another file that is not a regular file.
+    #[error("cannot use `{path}` as a state file: it is not a regular file")]
+    NotAFile { path: PathBuf },
+
+    /// The folder that should contain the state file does not exist.
+    #[error("cannot create state file `{path}`: folder `{folder}` does not exist")]
+    MissingFolder { path: PathBuf, folder: PathBuf },
+
+    /// Another process holds the state file for writing.
+    #[error(
+        "state file `{path}` is in use by another riposte process; wait for it to finish, or use another state file"
+    )]
+    InUse { path: PathBuf },
+
+    /// A read-only command found a file of an older schema.
+    #[error(
+        "state file `{path}` has schema version {found}, older than this riposte's {known}: run `riposte hunt --state` on it once to upgrade it"
+    )]
+    OlderSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
     /// The file was written by a later riposte with a schema this binary does not know.
     #[error(
         "state file `{path}` has schema version {found}; this riposte knows up to {known}: upgrade riposte"

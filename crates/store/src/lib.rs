@@ -55,6 +55,34 @@ pub use response::{ActionRecord, ActionStatus, ApprovalRecord, ApprovalStatus, A
 /// covers a second writer and the brief exclusive lock of a checkpoint.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Rejects a path that exists but is not a regular file, and a new file in a missing
+/// folder.
+fn check_path(path: &Path, may_create: bool) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_file() => Ok(()),
+        Ok(_) => Err(StoreError::NotAFile {
+            path: path.to_owned(),
+        }),
+        Err(_) if !may_create => Err(StoreError::Missing {
+            path: path.to_owned(),
+        }),
+        Err(_) => {
+            let folder = path
+                .parent()
+                .filter(|folder| !folder.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if folder.is_dir() {
+                Ok(())
+            } else {
+                Err(StoreError::MissingFolder {
+                    path: path.to_owned(),
+                    folder: folder.to_owned(),
+                })
+            }
+        }
+    }
+}
+
 /// The size to which SQLite truncates the WAL file after a checkpoint, in bytes. Without a
 /// limit the file keeps the size of the largest batch ever written.
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -77,6 +105,8 @@ pub struct Store {
     next_identity_id: i64,
     /// Ids allocated for keys that no committed batch has written yet.
     pending_ids: HashMap<IdentityKey, i64>,
+    /// The lock file held by [`Store::lock_for_writing`].
+    writer_lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Store {
@@ -97,7 +127,7 @@ impl Store {
     }
 
     /// Opens an existing state file, as [`Store::open`] does, but fails instead of creating a
-    /// file that does not exist. For commands that only read the state of earlier runs.
+    /// file that does not exist. For commands that change the state of earlier runs.
     pub fn open_existing(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         if !path.exists() {
@@ -108,14 +138,82 @@ impl Store {
         Self::open_with(path, OpenFlags::empty())
     }
 
+    /// Opens an existing state file without writing to it, for commands that only read:
+    /// neither the journal mode nor the schema is changed.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        check_path(&path, false)?;
+        let open_error = |source| StoreError::open(&path, source);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        let version = migrate::check_before_writing(&conn, &path)?;
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::OlderSchema {
+                path,
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let max_id: i64 = conn
+            .query_row("SELECT coalesce(max(id), 0) FROM identities", [], |row| {
+                row.get(0)
+            })
+            .map_err(open_error)?;
+        Ok(Self {
+            conn,
+            path,
+            next_identity_id: max_id.saturating_add(1),
+            pending_ids: HashMap::new(),
+            writer_lock: None,
+        })
+    }
+
+    /// Takes the exclusive right to write for this process, until the store is dropped. Two
+    /// hunts writing one state file would each count every record, so the second is refused.
+    /// The lock is an advisory lock on `<state file>.lock`, released by the operating system
+    /// when the process ends, even by a kill.
+    pub fn lock_for_writing(&mut self) -> Result<(), StoreError> {
+        use fs4::FileExt;
+
+        let mut lock_path = self.path.clone().into_os_string();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| StoreError::Input {
+                path: lock_path.clone(),
+                source,
+            })?;
+        match FileExt::try_lock(&file) {
+            Ok(()) => {
+                self.writer_lock = Some(file);
+                Ok(())
+            }
+            Err(fs4::TryLockError::WouldBlock) => Err(StoreError::InUse {
+                path: self.path.clone(),
+            }),
+            Err(fs4::TryLockError::Error(source)) => Err(StoreError::Input {
+                path: lock_path,
+                source,
+            }),
+        }
+    }
+
     fn open_with(path: &Path, create: OpenFlags) -> Result<Self, StoreError> {
         let path = path.to_path_buf();
+        check_path(&path, !create.is_empty())?;
         let open_error = |source| StoreError::open(&path, source);
 
         // Without SQLITE_OPEN_URI, a path such as `file:x?mode=ro` is a file name, not a URI.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create;
         let mut conn = Connection::open_with_flags(&path, flags).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        // Another program's database is rejected before the journal mode below changes it.
+        migrate::check_before_writing(&conn, &path)?;
 
         // The first statement reads the header, so this is where a file that is not a
         // database or has a corrupt header fails.
@@ -158,6 +256,7 @@ impl Store {
             path,
             next_identity_id: max_id.saturating_add(1),
             pending_ids: HashMap::new(),
+            writer_lock: None,
         })
     }
 

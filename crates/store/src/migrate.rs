@@ -78,6 +78,14 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     tx.commit().map_err(migration_error(SCHEMA_VERSION))
 }
 
+/// Checks the header before anything is written, so that another program's database is
+/// rejected unchanged.
+pub(crate) fn check_before_writing(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let header = read_header(conn).map_err(|source| StoreError::open(path, source))?;
+    check_header(conn, path, &header)?;
+    Ok(header.user_version)
+}
+
 /// Rejects another program's database and a schema newer than this binary's.
 fn check_header(conn: &Connection, path: &Path, header: &Header) -> Result<(), StoreError> {
     let foreign = |reason: String| StoreError::ForeignDatabase {

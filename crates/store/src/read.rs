@@ -391,6 +391,25 @@ impl Store {
         )
     }
 
+    /// Returns the most recent checkpoint of a file whose first bytes hash to `head_sha256`,
+    /// whatever its path: the same log renamed by rotation, or compressed, is found again.
+    pub fn checkpoint_by_head(
+        &self,
+        head_len: u64,
+        head_sha256: &str,
+    ) -> Result<Option<Checkpoint>, StoreError> {
+        let head_len = i64::try_from(head_len).unwrap_or(i64::MAX);
+        self.fetch_one(
+            "SELECT path, file_size, byte_offset, head_len, head_sha256, records_read, updated_at
+             FROM checkpoints WHERE head_len = ?1 AND head_sha256 = ?2
+             ORDER BY records_read DESC, updated_at DESC LIMIT 1",
+            params![head_len, head_sha256],
+            || "read checkpoints by content".to_owned(),
+            raw_checkpoint,
+            into_checkpoint,
+        )
+    }
+
     /// Returns every checkpoint, by path.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         self.collect(

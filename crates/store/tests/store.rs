@@ -245,10 +245,71 @@ fn missing_folder_names_path() {
     assert_eq!(
         error.to_string(),
         format!(
-            "cannot open state file `{}`: unable to open database file",
+            "cannot create state file `{}`: folder `{}` does not exist",
+            path.display(),
+            dir.path().join("absent").display()
+        )
+    );
+}
+
+#[test]
+fn folder_and_device_are_not_state_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [dir.path(), std::path::Path::new("/dev/null")] {
+        let error = Store::open(path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot use `{}` as a state file: it is not a regular file",
+                path.display()
+            )
+        );
+    }
+}
+
+#[test]
+fn foreign_database_is_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    assert!(Store::open(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn second_writer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_path(&dir);
+    let mut first = Store::open(&path).unwrap();
+    first.lock_for_writing().unwrap();
+    let mut second = Store::open(&path).unwrap();
+    let error = second.lock_for_writing().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "state file `{}` is in use by another riposte process; wait for it to finish, or use another state file",
             path.display()
         )
     );
+    drop(first);
+    second.lock_for_writing().unwrap();
+}
+
+#[test]
+fn read_only_open_does_not_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_path(&dir);
+    std::fs::write(&path, b"").unwrap();
+    let error = Store::open_read_only(&path).unwrap_err();
+    assert!(
+        error.to_string().contains("older than this riposte's"),
+        "{error}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
 
 #[test]
