@@ -11,7 +11,7 @@ use crate::error::{DecideError, PolicyError};
 use crate::load::{PolicyInfo, load, read_policy_file};
 use crate::request::{IdentityAttributes, IncidentContext, entity_uid};
 use crate::schema::PolicySchema;
-use crate::{DEFAULT_POLICY, SCHEMA_SOURCE};
+use crate::DEFAULT_POLICY;
 
 /// What riposte does with an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -160,11 +160,6 @@ impl PolicyEngine {
         &self.schema
     }
 
-    /// The source of the built-in schema, for `riposte validate` to print.
-    pub fn builtin_schema_source() -> &'static str {
-        SCHEMA_SOURCE
-    }
-
     /// Decides what to do with the action `kind` (an [`riposte_action::Action::kind`] or a
     /// planner action id) on `identity` for an incident described by `context`.
     pub fn decide(
@@ -195,7 +190,7 @@ impl PolicyEngine {
             Some(&self.schema.schema),
         )
         .map_err(|error| request_error(error.to_string()))?;
-        let entities = self.entities(identity)?;
+        let entities = self.entities(kind, identity)?;
 
         let mut decision = PolicyDecision {
             action: kind.to_owned(),
@@ -220,14 +215,17 @@ impl PolicyEngine {
         Ok(decision)
     }
 
-    /// Builds the entities of one request: the identity and the schema's actions. The
-    /// responder needs no entity, because no policy reads its attributes.
-    fn entities(&self, identity: &IdentityAttributes) -> Result<Entities, DecideError> {
+    /// Builds the entities of one request: the identity, checked against the schema, and the
+    /// action with the groups it is in. The responder needs no entity, because no policy reads
+    /// its attributes.
+    fn entities(&self, kind: &str, identity: &IdentityAttributes) -> Result<Entities, DecideError> {
         let entity = identity.entity()?;
-        self.schema
-            .action_entities
-            .clone()
-            .add_entities([entity], Some(&self.schema.schema))
+        let action = self.schema.action_entities.get(kind).cloned();
+        Entities::empty()
+            .add_entities(
+                action.into_iter().chain([entity]),
+                Some(&self.schema.schema),
+            )
             .map_err(|error| DecideError::Identity {
                 id: identity.id.clone(),
                 message: error.to_string(),

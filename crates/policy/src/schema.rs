@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::str::FromStr;
 
-use cedar_policy::{Entities, EntityTypeName, Schema};
+use std::collections::HashMap;
+
+use cedar_policy::{Entities, Entity, EntityTypeName, Schema};
 
 use crate::SCHEMA_SOURCE;
 use crate::error::{PolicyError, PolicyErrorKind, diagnostic_error};
@@ -16,9 +18,9 @@ pub(crate) const NAMESPACE: &str = "Riposte";
 #[derive(Clone, Debug)]
 pub struct PolicySchema {
     pub(crate) schema: Schema,
-    /// The action entities and their groups, added to every request so that
+    /// The entity of each action kind, with every group it is in, so that
     /// `action in Riposte::Action::"containment"` can be evaluated.
-    pub(crate) action_entities: Entities,
+    pub(crate) action_entities: HashMap<String, Entity>,
     /// The action kinds a request may name: every declared action that is not a group.
     kinds: BTreeSet<String>,
     /// The action groups, such as `containment` and `revoke_sessions`.
@@ -89,10 +91,17 @@ impl PolicySchema {
             .action_groups()
             .map(|uid| uid.id().unescaped().to_owned())
             .collect();
-        let kinds = schema
+        let kinds: BTreeSet<String> = schema
             .actions()
             .map(|uid| uid.id().unescaped().to_owned())
             .filter(|kind| !groups.contains(kind))
+            .collect();
+        // Cedar computes the transitive closure when it builds the action entities, so each
+        // entity lists every group above it, not only the groups it is declared in.
+        let action_entities = action_entities
+            .iter()
+            .filter(|entity| kinds.contains(entity.uid().id().unescaped()))
+            .map(|entity| (entity.uid().id().unescaped().to_owned(), entity.clone()))
             .collect();
         Ok(Self {
             schema,
