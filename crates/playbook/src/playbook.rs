@@ -63,8 +63,9 @@ pub struct PlannedStep {
     /// The step's place in the playbook: `2` for the second step, `2.1` for its first
     /// fallback, `2.1.1` for the fallback of that fallback.
     pub position: String,
-    /// The identity the step acts on, as `provider:id`.
-    pub identity: String,
+    /// The identity the step acts on: the incident's identity or a linked one. The response
+    /// policy decides on this identity.
+    pub identity: IdentityRef,
     pub kind: &'static str,
     /// The action, or why its parameters could not be filled.
     pub action: Result<Action, ExpandError>,
@@ -169,7 +170,7 @@ impl Playbook {
         PlannedStep {
             playbook: self.name.clone(),
             position: position.to_owned(),
-            identity: scope.identity.key.to_string(),
+            identity: scope.identity.clone(),
             kind: step.spec.kind,
             action: step.resolve(scope),
             fallbacks,

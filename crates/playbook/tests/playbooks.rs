@@ -174,7 +174,7 @@ fn linked_identity_is_matched_on_its_own_findings() {
 
     let steps = shipped_named("aws-role-session-compromise").expand(&both);
     assert_eq!(steps.len(), 2);
-    assert_eq!(steps[0].identity, session.key.to_string());
+    assert_eq!(steps[0].identity, session);
     assert_eq!(
         steps[0].action,
         Ok(Action::RevokeRoleSessions {
@@ -207,7 +207,7 @@ fn okta_playbook_expands_to_clear_sessions_and_notify() {
     );
     assert_eq!(steps[0].position, "1");
     assert_eq!(steps[0].playbook, "okta-user-compromise");
-    assert_eq!(steps[0].identity, "okta:00u1exampleuser");
+    assert_eq!(steps[0].identity.key.to_string(), "okta:00u1exampleuser");
 }
 
 #[test]

@@ -7,11 +7,11 @@ use std::path::Path;
 use cedar_policy::{Authorizer, Entities, PolicySet, Request, Response};
 use serde::Serialize;
 
+use crate::DEFAULT_POLICY;
 use crate::error::{DecideError, PolicyError};
 use crate::load::{PolicyInfo, load, read_policy_file};
 use crate::request::{IdentityAttributes, IncidentContext, entity_uid};
 use crate::schema::PolicySchema;
-use crate::DEFAULT_POLICY;
 
 /// What riposte does with an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -4,7 +4,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use cedar_policy::{Context, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
-use riposte_model::{BlastRadiusSummary, IdentityKind, IdentityRef, Incident, Provider, Severity};
+use riposte_model::{
+    BlastRadiusSummary, Finding, IdentityKind, IdentityRef, Incident, Provider, Severity,
+};
 use serde::Serialize;
 
 use crate::error::DecideError;
@@ -161,20 +163,25 @@ impl IncidentContext {
     /// Describes an incident: every detection of its findings, the highest confidence among
     /// them and the incident's severity.
     pub fn of(incident: &Incident) -> Self {
-        let detections = incident
-            .findings
-            .iter()
-            .map(|finding| finding.detection.to_owned())
-            .collect();
-        let confidence = incident
-            .findings
-            .iter()
-            .map(|finding| finding.confidence.value())
-            .fold(0.0, f64::max);
+        Self::of_findings(incident.severity, &incident.findings)
+    }
+
+    /// Describes some findings of an incident, such as those about one linked identity,
+    /// under the incident's severity.
+    pub fn of_findings<'a>(
+        severity: Severity,
+        findings: impl IntoIterator<Item = &'a Finding>,
+    ) -> Self {
+        let mut detections = BTreeSet::new();
+        let mut confidence: f64 = 0.0;
+        for finding in findings {
+            detections.insert(finding.detection.to_owned());
+            confidence = confidence.max(finding.confidence.value());
+        }
         Self {
             detections,
             confidence: percent(confidence),
-            severity: incident.severity,
+            severity,
         }
     }
 

@@ -733,3 +733,60 @@ fn severity_rank_reaches_the_policy() {
         RecommendOnly
     );
 }
+
+fn finding(detection: &'static str, confidence: f64) -> riposte_model::Finding {
+    let identity = riposte_model::IdentityRef::new(Okta, "00u1exampleuser", Human);
+    riposte_model::Finding {
+        detection,
+        severity: Severity::Medium,
+        confidence: riposte_model::Confidence::new(confidence),
+        identity,
+        first_seen: chrono::DateTime::UNIX_EPOCH,
+        last_seen: chrono::DateTime::UNIX_EPOCH,
+        evidence: Vec::new(),
+        explanation: String::new(),
+        attack: Vec::new(),
+        facts: serde_json::Map::new(),
+        related: Vec::new(),
+    }
+}
+
+#[test]
+fn context_of_findings_takes_the_highest_confidence() {
+    let findings = [
+        finding("session_replay", 0.6),
+        finding("impossible_travel", 0.854),
+    ];
+    let context = IncidentContext::of_findings(Severity::Critical, &findings);
+    assert_eq!(context.confidence, 85);
+    assert_eq!(
+        context.detections,
+        BTreeSet::from(["impossible_travel".to_owned(), "session_replay".to_owned()])
+    );
+    assert_eq!(context.severity, Severity::Critical);
+}
+
+#[test]
+fn identity_without_blast_radius_has_unknown_tier() {
+    let mut reference = riposte_model::IdentityRef::new(Okta, "00u1exampleuser", Human);
+    reference.name = Some("alice@example.com".into());
+    let attributes = IdentityAttributes::of(&reference, None);
+    assert_eq!(attributes.id, "okta:00u1exampleuser");
+    assert_eq!(attributes.tier, Tier::Unknown);
+    assert!(!attributes.break_glass);
+
+    let radius = riposte_model::BlastRadiusSummary {
+        tier: "critical".to_owned(),
+        reasons: Vec::new(),
+        shared: true,
+        break_glass: true,
+        scoped_revocation: true,
+        disablement_allowed: false,
+        policy_narrowing_secs: None,
+        constraint_reasons: Vec::new(),
+    };
+    let attributes = IdentityAttributes::of(&reference, Some(&radius));
+    assert_eq!(attributes.tier, Tier::Critical);
+    assert!(attributes.break_glass);
+    assert!(attributes.shared);
+}
