@@ -521,3 +521,24 @@ steps:
         })
     );
 }
+
+/// Returns the fenced blocks of one language in `docs/response.md`.
+fn doc_blocks(language: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/response.md"),
+    )
+    .unwrap();
+    let fence = format!("```{language}\n");
+    doc.split(fence.as_str())
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn documented_playbook_parses() {
+    let blocks = doc_blocks("yaml");
+    assert_eq!(blocks.len(), 1);
+    let playbook = parse_playbook(&blocks[0], None).unwrap();
+    assert_eq!(playbook.name, "aws-role-session-compromise");
+}

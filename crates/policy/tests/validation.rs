@@ -378,3 +378,18 @@ fn schema_declares_every_planner_action() {
     );
     assert_eq!(schema.action_kinds().count(), 16 + 10);
 }
+
+#[test]
+fn documented_policy_validates() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/response.md"),
+    )
+    .unwrap();
+    let blocks: Vec<&str> = doc
+        .split("```cedar\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 1);
+    validate(&format!("{DEFAULT_POLICY}\n{}", blocks[0]), &schema()).unwrap();
+}
