@@ -1,4 +1,4 @@
-//! What playbooks may name: detections, identity kinds, providers, severities, and the
+//! The names playbooks may use: detections, identity kinds, providers, severities, and the
 //! parameters of each action kind.
 
 use riposte_action::{Action, AwsPrincipal, GraphObject};
@@ -69,7 +69,7 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
-    /// Every parameter the kind accepts.
+    /// Returns every parameter the kind accepts.
     pub fn parameters(&self) -> impl Iterator<Item = &'static str> {
         self.required
             .iter()
@@ -173,7 +173,7 @@ pub enum Resolved {
     List(Vec<String>),
 }
 
-/// Why resolved parameters do not make an action.
+/// A reason resolved parameters do not make an action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum BuildError {
     Missing(&'static str),

@@ -35,7 +35,7 @@ impl fmt::Display for PlaybookError {
 
 impl std::error::Error for PlaybookError {}
 
-/// What is wrong in a playbook.
+/// A problem in a playbook.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlaybookErrorKind {
     #[error("failed to read the playbook: {reason}")]
@@ -79,11 +79,12 @@ pub enum PlaybookErrorKind {
     #[error("duplicate playbook name `{name}`: {first} has it already")]
     DuplicateName { name: String, first: String },
     #[error(
-        "unknown {what} `{value}`: expected one of {expected}{}",
+        "unknown {category} `{value}`: expected one of {expected}{}",
         did_you_mean(suggestion.as_deref())
     )]
     UnknownValue {
-        what: &'static str,
+        /// What the value names: `detection`, `identity kind`, `provider`, `severity`.
+        category: &'static str,
         value: String,
         expected: String,
         suggestion: Option<String>,
@@ -131,7 +132,7 @@ pub enum PlaybookErrorKind {
     NoSteps,
 }
 
-/// Why a step could not be turned into an action for an incident.
+/// A reason a step could not be turned into an action for an incident.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExpandError {
     #[error("no value for `{{{variable}}}` in `{parameter}` of `{action}`")]

@@ -24,8 +24,8 @@ pub struct Playbook {
     pub file: Option<Arc<Path>>,
 }
 
-/// When a playbook applies. Every condition given must hold; a condition left out holds
-/// always.
+/// The conditions under which a playbook applies. Every condition given must be true, and a
+/// condition left out is always true.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Conditions {
     /// The playbook applies when any of these detections is among the identity's findings.
@@ -102,9 +102,9 @@ impl Playbook {
             return Vec::new();
         }
         let mut scopes = Vec::new();
-        // Each identity answers for its own findings. The incident's identity answers for
-        // all of them when it has none of its own, as when every finding names a linked
-        // account of the same person.
+        // Each identity is matched against its own findings. The incident's identity is
+        // matched against all of them when it has none of its own, as when every finding
+        // names a linked account of the same person.
         let own_findings = |identity: &IdentityRef| -> Vec<&'a Finding> {
             incident
                 .findings
@@ -244,7 +244,7 @@ pub enum PassedOver<'a, D> {
     },
 }
 
-/// Which alternative of a step to take.
+/// The alternative chosen for a step, and those passed over.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selection<'a, D> {
     /// `None` when no alternative could be filled.
@@ -254,7 +254,7 @@ pub struct Selection<'a, D> {
 }
 
 impl PlannedStep {
-    /// The step and its fallbacks, depth first, in the order they are tried.
+    /// Returns the step and its fallbacks, depth first, in the order they are tried.
     pub fn alternatives(&self) -> Vec<&PlannedStep> {
         let mut all = vec![self];
         for fallback in &self.fallbacks {
@@ -264,7 +264,8 @@ impl PlannedStep {
     }
 
     /// Chooses which alternative to take. `decide` returns the policy decision for an
-    /// action; `executes` says whether a decision lets the action run automatically.
+    /// action, and `executes` returns true when a decision lets the action run
+    /// automatically.
     ///
     /// Alternatives are tried in order and the first that may run automatically is
     /// chosen, without deciding on the ones after it. When none may, the first one whose

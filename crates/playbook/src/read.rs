@@ -425,11 +425,11 @@ impl Reader {
         conditions
     }
 
-    fn unknown_value(&mut self, at: Position, what: &'static str, value: &str, known: &[&str]) {
+    fn unknown_value(&mut self, at: Position, category: &'static str, value: &str, known: &[&str]) {
         self.problem(
             at,
             PlaybookErrorKind::UnknownValue {
-                what,
+                category,
                 value: value.to_owned(),
                 expected: known.join(", "),
                 suggestion: closest(value, known).map(str::to_owned),
@@ -541,7 +541,7 @@ impl Reader {
         let mut parameters = Vec::new();
         // Names written under `with`, valid values or not, so a bad value is not also
         // reported as a missing parameter.
-        let mut given: BTreeSet<&'static str> = BTreeSet::new();
+        let mut written: BTreeSet<&'static str> = BTreeSet::new();
         let mut with_position = step_position;
         if let Some(node) = node {
             with_position = position(node);
@@ -586,7 +586,7 @@ impl Reader {
                     );
                     continue;
                 }
-                given.extend(allowed.iter().copied().filter(|known| *known == name));
+                written.extend(allowed.iter().copied().filter(|known| *known == name));
                 if let Some(parameter) = self.read_parameter(name, value, context) {
                     parameters.push((name.to_owned(), parameter));
                 }
@@ -594,7 +594,7 @@ impl Reader {
         }
 
         for required in spec.required {
-            if !given.contains(required) {
+            if !written.contains(required) {
                 self.problem(
                     with_position,
                     PlaybookErrorKind::MissingParameter {
@@ -608,7 +608,7 @@ impl Reader {
             let found = spec
                 .one_of
                 .iter()
-                .filter(|choice| given.contains(*choice))
+                .filter(|choice| written.contains(*choice))
                 .count();
             if found != 1 {
                 self.problem(

@@ -62,7 +62,7 @@ enum Part {
     },
 }
 
-/// Why a template is invalid.
+/// An error in a template.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     #[error(
@@ -150,12 +150,12 @@ impl Template {
         })
     }
 
-    /// The template as written.
+    /// Returns the template as written.
     pub fn source(&self) -> &str {
         &self.source
     }
 
-    /// The variables the template names, in order.
+    /// Returns the variables the template names, in order.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|part| match part {
             Part::Variable { name, .. } => Some(name.as_str()),
@@ -212,7 +212,7 @@ fn check_variable(name: &str) -> Result<(), TemplateError> {
     })
 }
 
-/// What templates read: the incident, the identity a step acts on, its findings.
+/// The values templates read: the incident, the identity a step acts on, its findings.
 #[derive(Clone, Debug)]
 pub(crate) struct Scope<'a> {
     pub incident: &'a Incident,

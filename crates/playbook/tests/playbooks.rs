@@ -45,7 +45,7 @@ fn shipped_named(name: &str) -> Playbook {
         .unwrap()
 }
 
-/// The names of the shipped playbooks that apply to an incident.
+/// Returns the names of the shipped playbooks that apply to an incident.
 fn matching(incident: &Incident) -> Vec<String> {
     shipped()
         .into_iter()
@@ -211,7 +211,7 @@ fn okta_playbook_expands_to_clear_sessions_and_notify() {
 }
 
 #[test]
-fn role_session_fallback_narrows_for_the_blast_radius_duration() {
+fn role_fallback_uses_radius_duration() {
     let session = role_session();
     let mut misuse = incident(
         session.clone(),

@@ -13,7 +13,7 @@ use crate::load::{PolicyInfo, load, read_policy_file};
 use crate::request::{IdentityAttributes, IncidentContext, entity_uid};
 use crate::schema::PolicySchema;
 
-/// What riposte does with an action.
+/// The decision on an action: run it, wait for approval, or only recommend it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -123,7 +123,8 @@ impl PolicyEngine {
                 (Effect::Forbid, Level::Execute) => (true, false),
                 (Effect::Forbid, Level::Approve) => (true, true),
             };
-            // The ids are unique within `loaded.policies`, so adding cannot fail.
+            // `loaded.policies` accepted every id once, so the ids are unique and adding
+            // cannot fail.
             if for_execute {
                 let _ = execute.add(policy.clone());
             }

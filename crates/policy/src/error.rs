@@ -51,7 +51,7 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// What is wrong with a policy or schema.
+/// A problem in a policy or schema.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyErrorKind {
     #[error("failed to read the policy: {reason}")]
@@ -86,7 +86,7 @@ pub enum PolicyErrorKind {
     Template { policy: String },
 }
 
-/// Why a decision could not be taken.
+/// A reason no decision could be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum DecideError {
     #[error("unknown action kind `{kind}`: the policy schema declares no such action")]

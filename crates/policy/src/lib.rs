@@ -1,11 +1,11 @@
 //! Decides with Cedar policies whether a containment action runs automatically, runs after a
 //! person approves it, or is only recommended.
 //!
-//! Each action is one Cedar authorization request: the principal is riposte's responder
-//! (`Riposte::Responder::"engine"`), the action is the containment action
-//! (`Riposte::Action::"deactivate_access_key"`), the resource is the identity the action
-//! contains, with its kind, provider and blast-radius tier, and the context is the incident:
-//! its detections, confidence and severity. The schema is `policies/schema.cedarschema` at the
+//! Each action is one Cedar authorization request. The principal is riposte's responder
+//! (`Riposte::Responder::"engine"`) and the action is the containment action
+//! (`Riposte::Action::"deactivate_access_key"`). The resource is the identity the action
+//! contains, with its kind, provider and blast-radius tier. The context is the incident: its
+//! detections, confidence and severity. The schema is `policies/schema.cedarschema` at the
 //! root of the repository, built into the crate as [`SCHEMA_SOURCE`].
 //!
 //! Every policy carries two annotations: `@id`, the name the audit record gives it, and

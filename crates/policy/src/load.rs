@@ -14,7 +14,7 @@ use crate::schema::PolicySchema;
 /// of many thousands of rules is not one a person can review.
 const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
-/// What the engine keeps of one policy.
+/// The effect, level and place of one policy, as the engine keeps them.
 #[derive(Clone, Debug)]
 pub(crate) struct PolicyInfo {
     pub effect: Effect,
@@ -202,7 +202,7 @@ impl Source<'_> {
     }
 }
 
-/// The name of a policy without a usable `@id`, in messages and as its Cedar id.
+/// Returns the name of a policy without a usable `@id`, for messages and as its Cedar id.
 fn unnamed(line: usize) -> String {
     format!("(no @id, line {line})")
 }
@@ -251,7 +251,7 @@ fn annotation_position(
 /// Runs Cedar's strict validation and returns its errors, one per policy and place.
 ///
 /// Cedar checks a policy once per action it may apply to, so an unknown context attribute
-/// comes back once per action; those copies are merged into one error that names no action.
+/// comes back once per action. Those copies are merged into one error that names no action.
 /// "No applicable action" is left out for a policy that names an unknown action, because it
 /// only follows from that.
 fn validation_errors(

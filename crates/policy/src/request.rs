@@ -46,7 +46,7 @@ impl Tier {
         }
     }
 
-    /// The `tier_rank` attribute: 0 unknown, 1 low, 2 medium, 3 high, 4 critical.
+    /// Returns the `tier_rank` attribute: 0 unknown, 1 low, 2 medium, 3 high, 4 critical.
     pub fn rank(self) -> i64 {
         match self {
             Self::Unknown => 0,
@@ -84,9 +84,9 @@ impl IdentityAttributes {
     /// blast radius the identity state rated. Without a blast radius the tier is unknown and
     /// the identity is neither break-glass nor shared.
     ///
-    /// NOTE: the environment stays empty and the tags stay empty, because neither the
-    /// identity reference nor the blast-radius summary carries them yet; set the fields after
-    /// this call when the inventory is at hand.
+    /// NOTE: the environment and the tags stay empty, because neither the identity reference
+    /// nor the blast-radius summary carries them yet. Set them after this call when the
+    /// inventory is at hand.
     pub fn of(identity: &IdentityRef, radius: Option<&BlastRadiusSummary>) -> Self {
         Self {
             id: identity.key.to_string(),
@@ -149,7 +149,7 @@ impl IdentityAttributes {
     }
 }
 
-/// What the incident shows: the context of a request.
+/// The incident facts a request carries as its context.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IncidentContext {
     /// The ids of the detections whose findings are in the incident.

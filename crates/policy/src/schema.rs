@@ -111,12 +111,13 @@ impl PolicySchema {
         })
     }
 
-    /// The action kinds a request may name, sorted: `deactivate_access_key`, `notify`...
+    /// Returns the action kinds a request may name, sorted: `deactivate_access_key`,
+    /// `notify`...
     pub fn action_kinds(&self) -> impl Iterator<Item = &str> {
         self.kinds.iter().map(String::as_str)
     }
 
-    /// The action groups policies may name with `action in`, sorted.
+    /// Returns the action groups policies may name with `action in`, sorted.
     pub fn action_groups(&self) -> impl Iterator<Item = &str> {
         self.groups.iter().map(String::as_str)
     }

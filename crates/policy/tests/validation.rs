@@ -254,7 +254,7 @@ fn schema_without_identity_is_rejected() {
     );
 }
 
-/// One action of every variant; the match makes the compiler flag a new variant here.
+/// Returns one action of every variant. The match makes the compiler flag a new variant here.
 fn every_action() -> Vec<Action> {
     let all = vec![
         Action::RevokeRoleSessions {
