@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::{
-    Format, assert_required_fields, cloudtrail_values, content, files, okta_values, records,
+    Format, assert_required_fields, cloudtrail_values, files, json_documents, okta_values, records,
     relative,
 };
 use riposte_synth::scenario::{self, EXAMPLE_SEED};
@@ -288,8 +288,8 @@ fn committed_examples_match_generator() {
     );
     for name in generated_files {
         assert_eq!(
-            content(&committed.join(&name)),
-            content(&generated.path().join(&name)),
+            json_documents(&committed.join(&name)),
+            json_documents(&generated.path().join(&name)),
             "{name} differs; regenerate with `cargo run -p riposte-synth -- examples examples/`"
         );
     }

@@ -176,3 +176,17 @@ pub fn cloudtrail_values(scenario: &Scenario) -> Vec<Value> {
         .map(|record| serde_json::to_value(record).unwrap())
         .collect()
 }
+
+/// Parses a file written as one JSON document or as JSON Lines. Files are compared as
+/// parsed values because serde_json orders object keys by insertion when another crate in
+/// the build switches on its `preserve_order` feature, and by key otherwise.
+pub fn json_documents(path: &Path) -> Vec<Value> {
+    let text = content(path);
+    if let Ok(document) = serde_json::from_slice::<Value>(&text) {
+        return vec![document];
+    }
+    text.split(|byte| *byte == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect()
+}
