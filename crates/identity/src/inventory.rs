@@ -122,6 +122,8 @@ pub struct NonHumanIdentity {
     /// Other keys of the same workload, such as the Entra service principal of a workload
     /// that also has an AWS role.
     pub aliases: Vec<IdentityKey>,
+    /// Free-form labels, such as `pci` or `customer-facing`, that response policies may test.
+    pub tags: Vec<Box<str>>,
     pub description: Option<Box<str>>,
     /// The line on which the entry starts.
     pub line: usize,
@@ -211,6 +213,15 @@ impl Inventory {
     /// name or role session name the inventory declares.
     pub(crate) fn person_named(&self, name: &str) -> Option<usize> {
         self.index.person_named(name)
+    }
+
+    /// Returns the non-human identity the inventory declares for `key`: by its key or an
+    /// alias, or by its role when `key` is one of the role's sessions.
+    pub fn non_human_identity(&self, key: &IdentityKey) -> Option<&NonHumanIdentity> {
+        match self.claim(key)?.entity {
+            index::Entity::Nhi(index) => self.non_human_identities.get(index),
+            index::Entity::Person(_) => None,
+        }
     }
 
     /// Returns true when `key` is a declared break-glass account.

@@ -83,6 +83,9 @@ pub struct ResponseReport {
     pub expired_approvals: Vec<i64>,
     /// Actions held back by the circuit breaker, now waiting for approval.
     pub held_by_breaker: Vec<String>,
+    /// Actions left waiting because no connector of their system is configured; they run
+    /// once one is.
+    pub unconfigured: Vec<ActionOutcome>,
     pub breaker_tripped: bool,
 }
 
@@ -332,21 +335,35 @@ impl Responder {
         let breaker = Breaker::new(self.settings.breaker.clone());
         for record in interrupted.into_iter().chain(ready) {
             let request = parse_request(&record)?;
+            let system = request.action.system();
+            if !self.connectors.contains_key(&system) {
+                report.unconfigured.push(ActionOutcome {
+                    idempotency_key: record.idempotency_key.clone(),
+                    incident_id: record.incident_id.clone(),
+                    action: request.action.kind(),
+                    target: record.target.clone(),
+                    detail: format!("no {system} connector is configured"),
+                    duration_ms: 0,
+                    calls: Vec::new(),
+                });
+                continue;
+            }
             if dry_run {
-                let connector = self.connectors.get(&request.action.system());
-                let calls = connector
-                    .and_then(|connector| connector.plan(&request).ok())
-                    .unwrap_or_default();
+                let detail = match self.connectors.get(&system).map(|c| c.plan(&request)) {
+                    Some(Ok(calls)) => calls
+                        .iter()
+                        .map(|call| format!("{} {}: {}", call.method, call.endpoint, call.summary))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    Some(Err(error)) => format!("cannot be planned: {error}"),
+                    None => String::new(),
+                };
                 report.would_execute.push(ActionOutcome {
                     idempotency_key: record.idempotency_key.clone(),
                     incident_id: record.incident_id.clone(),
                     action: request.action.kind(),
                     target: record.target.clone(),
-                    detail: calls
-                        .iter()
-                        .map(|call| format!("{} {}: {}", call.method, call.endpoint, call.summary))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    detail,
                     duration_ms: 0,
                     calls: Vec::new(),
                 });

@@ -37,6 +37,7 @@ const NHI_FIELDS: &[&str] = &[
     "dependents",
     "criticality",
     "aliases",
+    "tags",
     "description",
 ];
 const NETWORK_FIELDS: &[&str] = &["corporate_egress", "vpn"];
@@ -728,6 +729,11 @@ impl Reader {
             .into_iter()
             .map(|value| value.text.into())
             .collect();
+        let tags = self
+            .text_list(&fields, "tags", &context)
+            .into_iter()
+            .map(|value| value.text.into())
+            .collect();
         let mut aliases = Vec::new();
         for value in self.text_list(&fields, "aliases", &context) {
             match parse_identity_key(value.text) {
@@ -753,6 +759,7 @@ impl Reader {
             dependents,
             criticality,
             aliases,
+            tags,
             description,
             line,
         });

@@ -51,6 +51,36 @@ fn example_inventory_loads_cleanly() {
     assert_eq!(ci.environment, Some(Environment::Prod));
     assert_eq!(ci.criticality, Some(Criticality::Medium));
     assert_eq!(ci.owner.as_deref(), Some("dave@example.com"));
+    assert_eq!(ci.tags, [Box::from("ci")]);
+}
+
+#[test]
+fn non_human_identity_is_found_by_key_alias_and_role_session() {
+    let inventory = parse(
+        "non_human_identities:\n  - id: aws:arn:aws:iam::111111111111:role/app\n    \
+         kind: instance_role\n    environment: prod\n    tags: [pci]\n    \
+         aliases: [entra:00000000-0000-0000-0000-000000000001]\n",
+    )
+    .unwrap();
+    for id in [
+        (Provider::Aws, "arn:aws:iam::111111111111:role/app"),
+        (
+            Provider::Aws,
+            "arn:aws:sts::111111111111:assumed-role/app/i-0123456789abcdef0",
+        ),
+        (Provider::Entra, "00000000-0000-0000-0000-000000000001"),
+    ] {
+        let nhi = inventory
+            .non_human_identity(&key(id.0, id.1))
+            .unwrap_or_else(|| panic!("{id:?} not found"));
+        assert_eq!(nhi.environment, Some(Environment::Prod));
+        assert_eq!(nhi.tags, [Box::from("pci")]);
+    }
+    assert!(
+        inventory
+            .non_human_identity(&key(Provider::Aws, "arn:aws:iam::111111111111:user/bob"))
+            .is_none()
+    );
 }
 
 #[test]
