@@ -1,13 +1,16 @@
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use riposte_engine::{Config, HuntOptions, Progress};
 use riposte_ingest::FormatFamily;
+use riposte_policy::{PolicyEngine, PolicySchema};
 use riposte_report::{Escaped, TextOptions, write_jsonl, write_ocsf, write_text};
+use riposte_respond::Planner;
 
 /// Exit status when any record was rejected or any input could not be read.
 const EXIT_INCOMPLETE: u8 = 2;
@@ -66,6 +69,26 @@ pub struct HuntArgs {
     /// MaxMind-format ASN database for addresses whose record has no network owner.
     #[arg(long, value_name = "FILE")]
     asn: Option<PathBuf>,
+
+    /// Response policy (Cedar) that decides, for each playbook step, whether it runs
+    /// automatically, after approval, or is only recommended. Default: the built-in
+    /// `policies/default.cedar`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+
+    /// Directory of playbooks (YAML) that map incidents to containment steps. Default: the
+    /// built-in `playbooks/`.
+    #[arg(long, value_name = "DIR")]
+    playbooks: Option<PathBuf>,
+
+    /// After the hunt, carry out the decided actions as `riposte respond` does, for live-fire
+    /// drills. Needs --state; connectors come from the [connectors] table of --config.
+    #[arg(long, requires = "state")]
+    respond: bool,
+
+    /// With --respond: print the API calls each action would make, and change nothing.
+    #[arg(long, requires = "respond")]
+    dry_run: bool,
 
     /// Colour in the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -162,6 +185,10 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         state: args.state.clone(),
         inventory: args.inventory.clone(),
         config,
+        planner: Some(Arc::new(load_planner(
+            args.policy.as_deref(),
+            args.playbooks.as_deref(),
+        )?)),
     };
 
     let show_progress = !args.no_progress && std::io::stderr().is_terminal();
@@ -218,6 +245,59 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             eprintln!("riposte: and {unshown} more rejected records");
         }
     }
+    let mut status = ExitCode::SUCCESS;
+    if let (Some(state), Some(recorded)) = (&args.state, &report.recorded_actions) {
+        let state_text = Escaped(&state.display().to_string()).to_string();
+        match recorded {
+            Ok(recorded) => {
+                let counts = decision_counts(&report.incidents);
+                let line = format!(
+                    "response: {recorded} new actions recorded in {state_text} ({} run                      automatically, {} wait for approval, {} recommended only)",
+                    counts[0], counts[1], counts[2]
+                );
+                if output == OutputFormat::Text {
+                    writeln!(out, "{line}")?;
+                } else {
+                    eprintln!("riposte: {line}");
+                }
+                if !args.respond && counts[0] + counts[1] > 0 && output == OutputFormat::Text {
+                    writeln!(
+                        out,
+                        "carry them out with: riposte respond --state {state_text} --config FILE"
+                    )?;
+                }
+            }
+            Err(error) => {
+                eprintln!(
+                    "riposte: the decided actions were not recorded in {state_text}: {}",
+                    Escaped(&error.to_string())
+                );
+                status = ExitCode::from(EXIT_INCOMPLETE);
+            }
+        }
+        out.flush().context("cannot write the report")?;
+        if args.respond && recorded.is_ok() {
+            let response = crate::respond::respond(state, &options.config, args.dry_run)?;
+            let respond_format = if output == OutputFormat::Text {
+                crate::OutputFormat::Text
+            } else {
+                crate::OutputFormat::Jsonl
+            };
+            if output == OutputFormat::Text {
+                writeln!(
+                    out,
+                    "
+Response"
+                )?;
+                out.flush()?;
+            }
+            drop(out);
+            let code = crate::respond::print_report(state, &response, respond_format)?;
+            if code != ExitCode::SUCCESS {
+                status = code;
+            }
+        }
+    }
     if let Some(error) = &report.rejects_error {
         eprintln!("riposte: {}", Escaped(&error.to_string()));
         return Ok(ExitCode::from(EXIT_INCOMPLETE));
@@ -231,8 +311,47 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_INCOMPLETE));
     }
     if report.summary.is_clean() {
-        Ok(ExitCode::SUCCESS)
+        Ok(status)
     } else {
         Ok(ExitCode::from(EXIT_INCOMPLETE))
     }
+}
+
+/// Loads the response policy and the playbooks, the built-in ones when no path is given.
+pub fn load_planner(policy: Option<&Path>, playbooks: Option<&Path>) -> anyhow::Result<Planner> {
+    let policy = match policy {
+        Some(path) => {
+            PolicySchema::builtin().and_then(|schema| PolicyEngine::from_file(path, schema))
+        }
+        None => PolicyEngine::default_policy(),
+    }
+    .map_err(|errors| anyhow::anyhow!(join_lines(&errors)))?;
+    let playbooks = match playbooks {
+        Some(dir) => riposte_playbook::validate_dir(dir),
+        None => riposte_playbook::default_playbooks(),
+    }
+    .map_err(|errors| anyhow::anyhow!(join_lines(&errors)))?;
+    Ok(Planner::new(policy, playbooks))
+}
+
+pub fn join_lines(errors: &[impl ToString]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Counts the incidents' response steps by decision: execute, approve, recommend.
+fn decision_counts(incidents: &[riposte_model::Incident]) -> [usize; 3] {
+    let mut counts = [0; 3];
+    for step in incidents.iter().flat_map(|incident| &incident.response) {
+        let index = match step.decision.as_str() {
+            "execute" => 0,
+            "approve" => 1,
+            _ => 2,
+        };
+        counts[index] += 1;
+    }
+    counts
 }

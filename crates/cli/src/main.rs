@@ -5,6 +5,7 @@ mod approvals;
 mod audit;
 mod hunt;
 mod identities;
+mod respond;
 mod validate;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ struct Cli {
 enum Command {
     Hunt(hunt::HuntArgs),
     Identities(identities::IdentitiesArgs),
+    Respond(respond::RespondArgs),
     Approvals(approvals::ApprovalsArgs),
     Audit(audit::AuditArgs),
     Validate(validate::ValidateArgs),
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(args),
         Command::Identities(args) => identities::run(args),
+        Command::Respond(args) => respond::run(args),
         Command::Approvals(args) => approvals::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Validate(args) => validate::run(args),

@@ -31,6 +31,8 @@ pub struct Config {
     pub state: StateSettings,
     /// Approvals and the circuit breaker of containment.
     pub response: riposte_respond::ResponseSettings,
+    /// The provider connectors `riposte respond` carries actions out with.
+    pub connectors: riposte_respond::ConnectorSettings,
 }
 
 /// The `[state]` table of the configuration file.

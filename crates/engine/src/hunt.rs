@@ -10,6 +10,7 @@ use riposte_ingest::decode::Reject;
 use riposte_ingest::source::{self, Input, SourceError};
 use riposte_ingest::{Decoded, Decoder, FormatFamily};
 use riposte_model::{BlastRadiusSummary, Event, Finding, Incident};
+use riposte_respond::{DecidedStep, Planner, RespondError, Responder, ResponseSettings};
 use riposte_store::FileHead;
 
 use crate::analysis::Analysis;
@@ -43,6 +44,10 @@ pub struct HuntOptions {
     /// The inventory of people, non-human identities and networks (`--inventory`).
     pub inventory: Option<PathBuf>,
     pub config: Config,
+    /// Plans the response to each incident with playbooks and the response policy. With a
+    /// state file, the decided actions are recorded there for `riposte respond`; nothing is
+    /// executed.
+    pub planner: Option<Arc<Planner>>,
 }
 
 /// Errors that stop a hunt before it reads anything.
@@ -82,6 +87,9 @@ pub struct HuntReport {
     pub rejects_error: Option<RejectsError>,
     /// Set when the state store failed part-way; the run stopped there.
     pub state_error: Option<StateError>,
+    /// With a planner and a state file: how many decided actions were newly recorded for
+    /// `riposte respond`, or why they could not be.
+    pub recorded_actions: Option<Result<usize, RespondError>>,
 }
 
 /// Runs the whole pipeline over the given paths.
@@ -374,6 +382,18 @@ impl Run<'_> {
             });
             incident.plan = riposte_incident::plan_for(incident);
         }
+        let mut decided = Vec::new();
+        if let Some(planner) = &options.planner {
+            let inventory = self.analysis.graph().inventory();
+            for incident in &mut incidents {
+                let response = planner.plan(incident, Some(inventory));
+                for reason in &response.unplanned {
+                    tracing::warn!(incident = %incident.id, %reason, "playbook step not planned");
+                }
+                incident.response = response.report_steps();
+                decided.extend(response.steps.into_iter().map(|planned| planned.step));
+            }
+        }
         self.summary.incidents = incidents.len() as u64;
         self.save_results(&findings, &incidents);
         let state_error = self.analysis.take_failure();
@@ -390,6 +410,12 @@ impl Run<'_> {
             },
             None => state_error,
         };
+        let recorded_actions = match (&options.state, &options.planner) {
+            (Some(path), Some(_)) if state_error.is_none() => {
+                Some(record_plans(path, &decided, &options.config.response))
+            }
+            _ => None,
+        };
 
         let elapsed = started.elapsed().as_secs_f64();
         self.summary.elapsed_secs = elapsed;
@@ -405,8 +431,24 @@ impl Run<'_> {
             reject_samples: self.reject_samples,
             rejects_error: self.rejects_error,
             state_error,
+            recorded_actions,
         })
     }
+}
+
+/// Records decided actions in the state file for `riposte respond`. Actions recorded by an
+/// earlier run are left as they are.
+fn record_plans(
+    path: &Path,
+    steps: &[DecidedStep],
+    settings: &ResponseSettings,
+) -> Result<usize, RespondError> {
+    let mut store = riposte_store::Store::open_existing(path)?;
+    store.lock_for_writing()?;
+    let mut responder = Responder::new(store, Vec::new(), settings.clone());
+    let recorded = responder.record_plans(steps, chrono::Utc::now())?;
+    responder.into_store().close()?;
+    Ok(recorded)
 }
 
 impl Sink for Run<'_> {

@@ -47,6 +47,7 @@ fn detection_cases() {
             state: None,
             inventory: None,
             config: Config::default(),
+            planner: None,
         };
         let report = match hunt(&options, &mut |_| {}) {
             Ok(report) => report,

@@ -133,6 +133,7 @@ fn build_incident(
             status: riposte_model::PlanStatus::Planned,
             actions: Vec::new(),
         },
+        response: Vec::new(),
     };
     incident.plan = plan_for(&incident);
     Some(incident)

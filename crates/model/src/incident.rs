@@ -22,6 +22,31 @@ pub struct Incident {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blast_radius: Option<BlastRadiusSummary>,
     pub plan: Plan,
+    /// The playbook steps the response policy decided on, when a response was planned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub response: Vec<ResponseStep>,
+}
+
+/// One playbook step chosen for an incident and what the response policy decided for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResponseStep {
+    /// The action kind, such as `okta_clear_sessions`.
+    pub action: String,
+    /// The system that carries it out: `aws`, `okta`, `entra`, `falcon` or `webhook`.
+    pub system: String,
+    pub target: String,
+    /// `execute`, `approve` or `recommend`.
+    pub decision: String,
+    /// The ids of the policies that decided.
+    pub policies: Vec<String>,
+    pub playbook: String,
+    /// The step's place in the playbook, such as `2` or `2.1` for its first fallback.
+    pub position: String,
+    /// The alternatives tried before this one, and why each was passed over.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passed_over: Vec<String>,
+    /// The key that keeps the action from being executed twice.
+    pub idempotency_key: String,
 }
 
 /// The blast radius of an incident's identity and what it allows a containment plan to do.

@@ -17,7 +17,7 @@ pub use event::{
 };
 pub use finding::{Confidence, Evidence, Finding, Severity};
 pub use identity::{IdentityKey, IdentityKind, IdentityRef, RoleSession};
-pub use incident::{BlastRadiusSummary, Incident, Plan, PlanStatus, PlannedAction};
+pub use incident::{BlastRadiusSummary, Incident, Plan, PlanStatus, PlannedAction, ResponseStep};
 pub use network::{Asn, Geo, GeoSource, IpClass, Origin, Source};
 pub use sensitive::Sensitive;
 

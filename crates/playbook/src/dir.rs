@@ -111,3 +111,81 @@ pub fn validate_dir(dir: &Path) -> Result<Vec<Playbook>, Vec<PlaybookError>> {
         Err(problems)
     }
 }
+
+/// The playbooks shipped in the repository's `playbooks/` directory, built into the crate as
+/// (path, text) pairs in name order.
+pub const DEFAULT_PLAYBOOKS: &[(&str, &str)] = &[
+    (
+        "playbooks/aws-access-key-compromise.yaml",
+        include_str!("../../../playbooks/aws-access-key-compromise.yaml"),
+    ),
+    (
+        "playbooks/aws-console-user-compromise.yaml",
+        include_str!("../../../playbooks/aws-console-user-compromise.yaml"),
+    ),
+    (
+        "playbooks/aws-credential-for-other-user.yaml",
+        include_str!("../../../playbooks/aws-credential-for-other-user.yaml"),
+    ),
+    (
+        "playbooks/aws-role-session-compromise.yaml",
+        include_str!("../../../playbooks/aws-role-session-compromise.yaml"),
+    ),
+    (
+        "playbooks/aws-root-activity.yaml",
+        include_str!("../../../playbooks/aws-root-activity.yaml"),
+    ),
+    (
+        "playbooks/entra-credential-for-other-identity.yaml",
+        include_str!("../../../playbooks/entra-credential-for-other-identity.yaml"),
+    ),
+    (
+        "playbooks/entra-managed-identity.yaml",
+        include_str!("../../../playbooks/entra-managed-identity.yaml"),
+    ),
+    (
+        "playbooks/entra-service-principal-compromise.yaml",
+        include_str!("../../../playbooks/entra-service-principal-compromise.yaml"),
+    ),
+    (
+        "playbooks/entra-user-compromise.yaml",
+        include_str!("../../../playbooks/entra-user-compromise.yaml"),
+    ),
+    (
+        "playbooks/okta-credential-reset-for-other-user.yaml",
+        include_str!("../../../playbooks/okta-credential-reset-for-other-user.yaml"),
+    ),
+    (
+        "playbooks/okta-mfa-fatigue.yaml",
+        include_str!("../../../playbooks/okta-mfa-fatigue.yaml"),
+    ),
+    (
+        "playbooks/okta-service-app.yaml",
+        include_str!("../../../playbooks/okta-service-app.yaml"),
+    ),
+    (
+        "playbooks/okta-user-compromise.yaml",
+        include_str!("../../../playbooks/okta-user-compromise.yaml"),
+    ),
+    (
+        "playbooks/password-spray-source.yaml",
+        include_str!("../../../playbooks/password-spray-source.yaml"),
+    ),
+];
+
+/// Reads the shipped playbooks, [`DEFAULT_PLAYBOOKS`].
+pub fn default_playbooks() -> Result<Vec<Playbook>, Vec<PlaybookError>> {
+    let mut playbooks = Vec::new();
+    let mut problems = Vec::new();
+    for (path, text) in DEFAULT_PLAYBOOKS {
+        match parse_playbook(text, Some(Path::new(path))) {
+            Ok(playbook) => playbooks.push(playbook),
+            Err(errors) => problems.extend(errors),
+        }
+    }
+    if problems.is_empty() {
+        Ok(playbooks)
+    } else {
+        Err(problems)
+    }
+}

@@ -18,7 +18,7 @@ pub use catalog::{
     ACTIONS, ActionSpec, DEFAULT_NARROWING_SECS, DETECTIONS, IDENTITY_KINDS, LIST_PARAMETERS,
     PROVIDERS, SEVERITIES,
 };
-pub use dir::{load_file, validate_dir};
+pub use dir::{DEFAULT_PLAYBOOKS, default_playbooks, load_file, validate_dir};
 pub use error::{ExpandError, PlaybookError, PlaybookErrorKind};
 pub use playbook::{
     Chosen, Conditions, Parameter, PassedOver, PlannedStep, Playbook, Selection, Step,

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use riposte_action::{Action, AwsPrincipal, GraphObject};
 use riposte_model::{Incident, Severity};
 use riposte_playbook::{
-    DETECTIONS, ExpandError, PassedOver, PlannedStep, Playbook, parse_playbook, validate_dir,
+    DEFAULT_PLAYBOOKS, DETECTIONS, ExpandError, PassedOver, PlannedStep, Playbook,
+    default_playbooks, parse_playbook, validate_dir,
 };
 use support::{
     entra_user, finding, iam_key_user, incident, okta_user, radius, role_session, service_principal,
@@ -67,6 +68,26 @@ fn shipped_playbooks_validate() {
         let file = playbook.file.as_ref().unwrap();
         let stem = file.file_stem().unwrap().to_str().unwrap();
         assert_eq!(stem, playbook.name, "a playbook's file is named after it");
+    }
+}
+
+#[test]
+fn built_in_playbooks_are_the_shipped_directory() {
+    let built_in = default_playbooks().unwrap();
+    let shipped = shipped();
+    assert_eq!(
+        built_in.len(),
+        shipped.len(),
+        "every shipped file is built in"
+    );
+    for (built_in, shipped) in built_in.iter().zip(&shipped) {
+        assert_eq!(built_in.name, shipped.name);
+        assert_eq!(built_in.when, shipped.when);
+        assert_eq!(built_in.steps, shipped.steps);
+    }
+    for (path, text) in DEFAULT_PLAYBOOKS {
+        let on_disk = std::fs::read_to_string(shipped_dir().join("..").join(path)).unwrap();
+        assert_eq!(*text, on_disk, "{path}");
     }
 }
 

@@ -122,6 +122,9 @@ pub struct IncidentRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blast_radius: Option<&'a riposte_model::BlastRadiusSummary>,
     pub plan: &'a Plan,
+    /// The playbook steps and the response policy's decision on each.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub response: &'a [riposte_model::ResponseStep],
 }
 
 impl<'a> IncidentRecord<'a> {
@@ -149,6 +152,7 @@ impl<'a> IncidentRecord<'a> {
                 .collect(),
             blast_radius: incident.blast_radius.as_ref(),
             plan: &incident.plan,
+            response: &incident.response,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::{self, Write};
 
 use riposte_engine::Summary;
-use riposte_model::{Finding, Incident, Severity};
+use riposte_model::{Finding, Incident, ResponseStep, Severity};
 
 /// Text from the logs shown on a terminal, with control characters escaped.
 ///
@@ -162,6 +162,46 @@ fn write_incident(
             writeln!(out, "       $ {}", Escaped(call))?;
         }
         writeln!(out, "       why: {}", Escaped(&action.reason))?;
+    }
+    write_response(out, &incident.response)
+}
+
+/// Writes the playbook steps and what the response policy decided for each.
+fn write_response(out: &mut dyn Write, steps: &[ResponseStep]) -> io::Result<()> {
+    if steps.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  response (decided by policy; `riposte respond` carries it out)"
+    )?;
+    for (number, step) in steps.iter().enumerate() {
+        let decision = match step.decision.as_str() {
+            "execute" => "runs automatically",
+            "approve" => "waits for approval",
+            _ => "recommended only",
+        };
+        writeln!(
+            out,
+            "    {}. {} [{}] {}: {decision}",
+            number + 1,
+            step.action,
+            step.system,
+            Escaped(&step.target)
+        )?;
+        let policies = if step.policies.is_empty() {
+            "no policy allows it".to_owned()
+        } else {
+            format!("policy {}", step.policies.join(", "))
+        };
+        writeln!(
+            out,
+            "       playbook {} step {}; {policies}",
+            step.playbook, step.position
+        )?;
+        for passed in &step.passed_over {
+            writeln!(out, "       instead of {}", Escaped(passed))?;
+        }
     }
     Ok(())
 }

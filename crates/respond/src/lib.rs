@@ -8,6 +8,8 @@
 //! drills can run on a simulated clock.
 
 mod breaker;
+mod connectors;
+mod planner;
 mod settings;
 
 use std::collections::HashMap;
@@ -24,6 +26,8 @@ use serde::Serialize;
 use serde_json::json;
 
 pub use breaker::{Breaker, BreakerVerdict};
+pub use connectors::ConnectorSettings;
+pub use planner::{IncidentResponse, PlannedResponse, Planner};
 pub use settings::{BreakerSettings, ResponseSettings};
 
 /// What the policy decided for one action.

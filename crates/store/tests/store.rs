@@ -874,6 +874,7 @@ fn incidents_round_trip() {
             status: PlanStatus::Planned,
             actions: Vec::new(),
         },
+        response: Vec::new(),
     };
     let record = IncidentRecord::from_incident(1, &incident).unwrap();
     let mut batch = Batch::new();

@@ -104,6 +104,7 @@ pub fn incident(identity: IdentityRef, findings: Vec<Finding>) -> Incident {
             status: PlanStatus::Planned,
             actions: Vec::new(),
         },
+        response: Vec::new(),
     }
 }
 
