@@ -384,13 +384,16 @@ impl Responder {
                         now,
                     );
                     tracing::warn!(action = %record.idempotency_key, %reason, "circuit breaker tripped; the action waits for approval");
-                    self.set_status(
-                        &record.idempotency_key,
-                        ActionStatus::PendingApproval,
-                        Some(reason),
-                        now,
-                    )?;
-                    self.request_approval(&record.idempotency_key, now)?;
+                    // The held action now waits for a person, so its decision becomes `approve`
+                    // and it does not count as automatic once approved and executed. The audit
+                    // log keeps the policy's decision.
+                    let mut held_record = record;
+                    held_record.decision = Decision::Approve.as_str().to_owned();
+                    held_record.status = ActionStatus::PendingApproval;
+                    held_record.error = Some(reason);
+                    held_record.updated_at = now;
+                    self.store.put_action(&held_record)?;
+                    self.request_approval(&held_record.idempotency_key, now)?;
                     continue;
                 }
             }
