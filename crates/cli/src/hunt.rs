@@ -252,7 +252,8 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
             Ok(recorded) => {
                 let counts = decision_counts(&report.incidents);
                 let line = format!(
-                    "response: {recorded} new actions recorded in {state_text} ({} run                      automatically, {} wait for approval, {} recommended only)",
+                    "response: {recorded} new actions recorded in {state_text} ({} run \
+                     automatically, {} wait for approval, {} recommended only)",
                     counts[0], counts[1], counts[2]
                 );
                 if output == OutputFormat::Text {

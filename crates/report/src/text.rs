@@ -200,7 +200,7 @@ fn write_response(out: &mut dyn Write, steps: &[ResponseStep]) -> io::Result<()>
             step.playbook, step.position
         )?;
         for passed in &step.passed_over {
-            writeln!(out, "       instead of {}", Escaped(passed))?;
+            writeln!(out, "       also considered {}", Escaped(passed))?;
         }
     }
     Ok(())

@@ -325,7 +325,10 @@ impl Responder {
 
         for approval in self.store.approvals(Some(ApprovalStatus::Pending))? {
             if approval.timeout_at <= now {
-                self.expire(&approval.action_key, approval.id, now)?;
+                // A dry run changes nothing: it only reports what a real run would expire.
+                if !dry_run {
+                    self.expire(&approval.action_key, approval.id, now)?;
+                }
                 report.expired_approvals.push(approval.id);
             }
         }

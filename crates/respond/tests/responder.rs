@@ -482,6 +482,16 @@ async fn approval_expires_after_the_timeout() {
         ActionStatus::PendingApproval
     );
 
+    // A dry run reports the expiry and changes nothing.
+    let audited = audit(responder.store()).len();
+    let report = responder.run(true, at(61)).await.unwrap();
+    assert_eq!(report.expired_approvals, [id]);
+    assert_eq!(
+        status(responder.store(), &key(&action)),
+        ActionStatus::PendingApproval
+    );
+    assert_eq!(audit(responder.store()).len(), audited);
+
     let report = responder.run(false, at(61)).await.unwrap();
     assert_eq!(report.expired_approvals, [id]);
     assert!(report.executed.is_empty(), "{:?}", report.executed);
