@@ -254,14 +254,17 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
                 let line = format!(
                     "response: {recorded} new actions recorded in {state_text} ({} run \
                      automatically, {} wait for approval, {} recommended only)",
-                    counts[0], counts[1], counts[2]
+                    counts.execute, counts.approve, counts.recommend
                 );
                 if output == OutputFormat::Text {
                     writeln!(out, "{line}")?;
                 } else {
                     eprintln!("riposte: {line}");
                 }
-                if !args.respond && counts[0] + counts[1] > 0 && output == OutputFormat::Text {
+                if !args.respond
+                    && counts.execute + counts.approve > 0
+                    && output == OutputFormat::Text
+                {
                     writeln!(
                         out,
                         "carry them out with: riposte respond --state {state_text} --config FILE"
@@ -343,16 +346,22 @@ pub fn join_lines(errors: &[impl ToString]) -> String {
         .join("\n")
 }
 
-/// Counts the incidents' response steps by decision: execute, approve, recommend.
-fn decision_counts(incidents: &[riposte_model::Incident]) -> [usize; 3] {
-    let mut counts = [0; 3];
+/// Counts the incidents' response steps by decision.
+#[derive(Default)]
+struct DecisionCounts {
+    execute: usize,
+    approve: usize,
+    recommend: usize,
+}
+
+fn decision_counts(incidents: &[riposte_model::Incident]) -> DecisionCounts {
+    let mut counts = DecisionCounts::default();
     for step in incidents.iter().flat_map(|incident| &incident.response) {
-        let index = match step.decision.as_str() {
-            "execute" => 0,
-            "approve" => 1,
-            _ => 2,
-        };
-        counts[index] += 1;
+        match step.decision.as_str() {
+            "execute" => counts.execute += 1,
+            "approve" => counts.approve += 1,
+            _ => counts.recommend += 1,
+        }
     }
     counts
 }

@@ -64,13 +64,13 @@ pub fn respond(state: &Path, config: &Config, dry_run: bool) -> anyhow::Result<R
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the runtime of the connectors")?;
+        .context("failed to start the runtime of the connectors")?;
     runtime.block_on(async {
         let connectors = config
             .connectors
             .build(&ProcessEnvironment)
             .await
-            .context("cannot set up the connectors")?;
+            .context("failed to set up the connectors")?;
         let mut store = Store::open_existing(state)?;
         store.lock_for_writing()?;
         let mut responder = Responder::new(store, connectors, config.response.clone());

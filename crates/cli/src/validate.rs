@@ -5,13 +5,16 @@ use anyhow::bail;
 use clap::Args;
 use riposte_engine::Config;
 use riposte_identity::Inventory;
+use riposte_policy::PolicySchema;
 use riposte_report::Escaped;
 
-/// Check a configuration file or an inventory with the same loaders `hunt` uses.
+/// Check a configuration file, an inventory, a response policy or a playbook directory with
+/// the same loaders `hunt` and `respond` use.
 #[derive(Args)]
 #[command(after_help = "Examples:
   riposte validate --config riposte.toml
   riposte validate --inventory examples/inventory.yaml
+  riposte validate --policy policies/default.cedar --playbooks playbooks/
 
 Exit status: 0 when every file given is valid, 1 otherwise; each problem is printed with its
 file, line and column.")]
@@ -23,11 +26,26 @@ pub struct ValidateArgs {
     /// Inventory of people, non-human identities and networks (YAML) to check.
     #[arg(long, value_name = "FILE")]
     inventory: Option<PathBuf>,
+
+    /// Response policy (Cedar) to check against the built-in schema.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+
+    /// Directory of playbooks (YAML) to check: every `.yaml` and `.yml` file in it.
+    #[arg(long, value_name = "DIR")]
+    playbooks: Option<PathBuf>,
 }
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    if args.config.is_none() && args.inventory.is_none() {
-        bail!("nothing to validate: give --config FILE, --inventory FILE or both");
+    if args.config.is_none()
+        && args.inventory.is_none()
+        && args.policy.is_none()
+        && args.playbooks.is_none()
+    {
+        bail!(
+            "nothing to validate: give one or more of --config FILE, --inventory FILE, \
+             --policy FILE, --playbooks DIR"
+        );
     }
     let mut valid = true;
     if let Some(path) = &args.config {
@@ -61,9 +79,46 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if let Some(path) = &args.policy {
+        let checked =
+            PolicySchema::builtin().and_then(|schema| riposte_policy::validate_file(path, &schema));
+        match checked {
+            Ok(()) => println!("{}: valid against the policy schema", path.display()),
+            Err(errors) => {
+                valid = false;
+                print_errors(&errors);
+            }
+        }
+    }
+    if let Some(dir) = &args.playbooks {
+        match riposte_playbook::validate_dir(dir) {
+            Ok(playbooks) => println!(
+                "{}: valid ({} playbooks: {})",
+                dir.display(),
+                playbooks.len(),
+                playbooks
+                    .iter()
+                    .map(|playbook| playbook.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Err(errors) => {
+                valid = false;
+                print_errors(&errors);
+            }
+        }
+    }
     Ok(if valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+fn print_errors(errors: &[impl ToString]) {
+    for error in errors {
+        for line in error.to_string().lines() {
+            eprintln!("riposte: {}", Escaped(line));
+        }
+    }
 }

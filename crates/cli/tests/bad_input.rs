@@ -457,3 +457,101 @@ fn readme_configuration_example_is_valid() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn shipped_policy_and_playbooks_are_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let output = riposte(
+        &[
+            "validate",
+            "--policy",
+            "policies/default.cedar",
+            "--playbooks",
+            "playbooks",
+        ],
+        &root,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("policies/default.cedar: valid against the policy schema"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("playbooks: valid (14 playbooks"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn invalid_policy_and_playbook_name_file_line_and_problem() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("custom.cedar"),
+        "@id(\"by_team\")\n@decision(\"execute\")\n\
+         permit (principal, action, resource) when { resource.team == \"payments\" };\n",
+    )
+    .unwrap();
+    std::fs::create_dir(folder.path().join("playbooks")).unwrap();
+    std::fs::write(
+        folder.path().join("playbooks/revoke.yaml"),
+        "name: revoke\ndescription: Revoke.\nwhen:\n  detections: [session_replay]\nsteps:\n  \
+         - action: okta_clear_session\n    with:\n      user_id: \"{identity.id}\"\n",
+    )
+    .unwrap();
+    let output = riposte(
+        &[
+            "validate",
+            "--policy",
+            "custom.cedar",
+            "--playbooks",
+            "playbooks",
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("custom.cedar:3:")
+            && stderr.contains("attribute `team` on entity type `Riposte::Identity` not found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("revoke.yaml:6:") && stderr.contains("okta_clear_session"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn hunt_with_an_invalid_policy_is_a_usage_error() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("broken.cedar"),
+        "permit (principal, action",
+    )
+    .unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let output = riposte(
+        &[
+            "hunt",
+            "--policy",
+            folder.path().join("broken.cedar").to_str().unwrap(),
+            examples.to_str().unwrap(),
+        ],
+        folder.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.cedar:1:"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}

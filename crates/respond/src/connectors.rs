@@ -10,7 +10,7 @@ use riposte_connector_http::{
 };
 use serde::Deserialize;
 
-/// The connectors `riposte respond` may use; a system left out has no connector, and its
+/// The connectors `riposte respond` may use. A system left out has no connector, so its
 /// actions wait until one is configured.
 ///
 /// ```toml

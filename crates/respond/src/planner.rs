@@ -39,7 +39,7 @@ pub struct PlannedResponse {
     pub position: String,
     /// The alternatives tried before this one, each with why it was passed over.
     pub passed_over: Vec<String>,
-    /// Errors the policy met while deciding; a policy that fails is left out of the decision.
+    /// Errors the policy met while deciding. A policy that fails is left out of the decision.
     pub policy_errors: Vec<String>,
 }
 
@@ -98,8 +98,8 @@ impl Planner {
         response
     }
 
-    /// Returns what the policy knows of the identity a step acts on, and of the incident as
-    /// it concerns that identity.
+    /// Returns the identity attributes and the incident context the policy decides on, for the
+    /// identity a step acts on.
     fn facts(
         &self,
         incident: &Incident,
