@@ -225,7 +225,7 @@ fn invalid_config_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("riposte: invalid configuration file `riposte.toml`: TOML parse error at line 2, column 1"),
+        stderr.starts_with("riposte: invalid configuration file `riposte.toml`: line 2, column 1: unknown field `speed`"),
         "{stderr}"
     );
     assert!(stderr.contains("unknown field `speed`"), "{stderr}");

@@ -121,6 +121,11 @@ impl Config {
             ));
         }
         problems.extend(self.response.validate());
+        if let Some(aws) = &self.connectors.aws {
+            if let Err(error) = aws.validate() {
+                problems.push(error.to_string());
+            }
+        }
         let buffered = self.ordering.max_buffered_events;
         if buffered == 0 || buffered > MAX_BUFFERED_EVENTS {
             problems.push(format!(
@@ -132,7 +137,23 @@ impl Config {
 
     /// Parses configuration text; the error is the parser's message with line and column.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_owned())
+        // The message leaves out the source line that the TOML error quotes by default, because
+        // that line may hold a secret, such as a misspelt `token = "..."`.
+        toml::from_str(text).map_err(|error| {
+            let message = error.message().trim_end();
+            match error.span() {
+                Some(span) => {
+                    let before = text.get(..span.start).unwrap_or(text);
+                    let line = before.matches('\n').count() + 1;
+                    let column = before
+                        .rsplit('\n')
+                        .next()
+                        .map_or(1, |start| start.chars().count() + 1);
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message.to_owned(),
+            }
+        })
     }
 }
 
@@ -182,6 +203,37 @@ mod tests {
         assert_eq!(config.detections.impossible_travel.max_speed_km_h, 1000.0);
         assert!(!config.detections.session_replay.enabled.0);
         assert_eq!(config.networks.vpn.len(), 1);
+    }
+
+    #[test]
+    fn connectors_are_read_and_checked() {
+        let config = Config::parse(
+            "[connectors.okta]\norg_url = \"https://example.okta.com\"\n\
+             [connectors.aws]\nregion = \"eu-west-1\"\n",
+        )
+        .unwrap();
+        assert!(config.connectors.okta.is_some());
+        assert!(config.connectors.entra.is_none());
+        assert!(config.validate().is_empty(), "{:?}", config.validate());
+
+        let config = Config::parse("[connectors.aws]\nregion = \"EU West\"\n").unwrap();
+        let problems = config.validate();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("invalid region `EU West`"),
+            "{problems:?}"
+        );
+
+        let message = Config::parse(
+            "[connectors.okta]\norg_url = \"https://example.okta.com\"\napi_token = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(message.contains("unknown field `api_token`"), "{message}");
+        assert!(message.starts_with("line 3, column 1: "), "{message}");
+        assert!(
+            !message.contains("\"x\""),
+            "the value is left out: {message}"
+        );
     }
 
     #[test]
