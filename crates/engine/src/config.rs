@@ -120,6 +120,12 @@ impl Config {
                 "`ordering.max_lateness_secs` is {lateness}: expected at most {MAX_WINDOW_SECS} seconds"
             ));
         }
+        if self.state.commit_interval_records == 0 {
+            problems.push(
+                "`state.commit_interval_records` is 0: expected at least 1 record between commits"
+                    .to_owned(),
+            );
+        }
         problems.extend(self.response.validate());
         if let Some(aws) = &self.connectors.aws {
             if let Err(error) = aws.validate() {
@@ -203,6 +209,15 @@ mod tests {
         assert_eq!(config.detections.impossible_travel.max_speed_km_h, 1000.0);
         assert!(!config.detections.session_replay.enabled.0);
         assert_eq!(config.networks.vpn.len(), 1);
+    }
+
+    #[test]
+    fn zero_commit_interval_is_rejected() {
+        let config = Config::parse("[state]\ncommit_interval_records = 0\n").unwrap();
+        assert_eq!(
+            config.validate(),
+            ["`state.commit_interval_records` is 0: expected at least 1 record between commits"]
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use riposte_model::{Finding, Incident, ResponseStep, Severity};
 ///
 /// Log values are attacker-controlled: a role name holding an escape sequence could retitle
 /// the terminal or clear it, and a newline could forge report lines. Every character for which
-/// `char::is_control` is true prints as a Rust escape (`\u{1b}`, `\n`).
+/// `char::is_control` is true prints as a Rust escape (`\u{1b}`, `\n`), and so does every
+/// bidirectional formatting character, which could make a name display as another.
 pub struct Escaped<'a>(pub &'a str);
 
 impl fmt::Display for Escaped<'_> {
@@ -18,12 +19,26 @@ impl fmt::Display for Escaped<'_> {
         for character in self.0.chars() {
             if character.is_control() {
                 write!(f, "{}", character.escape_default())?;
+            } else if is_bidi_control(character) {
+                // A bidirectional override in a log value could reorder what the terminal shows,
+                // so that a name reads as something else.
+                write!(f, "{}", character.escape_unicode())?;
             } else {
                 write!(f, "{character}")?;
             }
         }
         Ok(())
     }
+}
+
+/// Returns true for the Unicode bidirectional formatting characters: the embeddings and
+/// overrides U+202A to U+202E, the isolates U+2066 to U+2069, and the marks U+200E, U+200F and
+/// U+061C.
+fn is_bidi_control(character: char) -> bool {
+    matches!(
+        character,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
 }
 
 /// How many evidence events are listed per finding; the rest are counted.
@@ -305,6 +320,15 @@ mod tests {
         let shown = Escaped(forged).to_string();
         assert_eq!(shown, "Admin\\u{1b}]0;pwned\\u{7}\\nINC-000000000000  LOW");
         assert!(!shown.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn escaped_hides_bidi_overrides() {
+        let forged = "admin\u{202E}fdp.exe\u{2066}x\u{200F}";
+        assert_eq!(
+            Escaped(forged).to_string(),
+            "admin\\u{202e}fdp.exe\\u{2066}x\\u{200f}"
+        );
     }
 
     #[test]
