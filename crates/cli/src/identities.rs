@@ -252,9 +252,17 @@ impl View {
             }
         }
         let wanted = wanted.strip_prefix("person:").unwrap_or(wanted);
-        if let Ok(key) = parse_identity_key(wanted) {
+        if let Ok(mut key) = parse_identity_key(wanted) {
             if let Some(identity) = self.store.identity_by_key(&key)? {
                 return Ok(vec![identity]);
+            }
+            // Entra object ids are GUIDs, which the logs write in lowercase and people often
+            // copy in uppercase from the portal.
+            if key.provider == riposte_model::Provider::Entra {
+                key.id = key.id.to_ascii_lowercase().into();
+                if let Some(identity) = self.store.identity_by_key(&key)? {
+                    return Ok(vec![identity]);
+                }
             }
         }
         let by_email = self.store.identities_with_email(wanted)?;

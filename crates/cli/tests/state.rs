@@ -295,6 +295,29 @@ fn identities_are_listed_and_shown_with_links_and_blast_radius() {
         .collect();
     assert!(detections.contains(&"session_replay"), "{detections:?}");
     assert_eq!(alice["baseline"]["learning"], false);
+
+    // An Entra object id copied in uppercase finds the identity the logs wrote in lowercase.
+    let bob = Command::new(env!("CARGO_BIN_EXE_riposte"))
+        .args([
+            "identities",
+            "show",
+            "--format",
+            "jsonl",
+            "--state",
+            &state_text,
+        ])
+        .arg("entra:6499BCA2-6E76-4D03-BFAC-5E147426DADC")
+        .output()
+        .expect("riposte runs");
+    assert_eq!(
+        bob.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&bob.stderr)
+    );
+    let bob: Value =
+        serde_json::from_str(String::from_utf8_lossy(&bob.stdout).trim()).expect("JSON");
+    assert_eq!(bob["identity"], "entra:6499bca2-6e76-4d03-bfac-5e147426dadc");
 }
 
 #[test]
