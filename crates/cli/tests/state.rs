@@ -317,7 +317,10 @@ fn identities_are_listed_and_shown_with_links_and_blast_radius() {
     );
     let bob: Value =
         serde_json::from_str(String::from_utf8_lossy(&bob.stdout).trim()).expect("JSON");
-    assert_eq!(bob["identity"], "entra:6499bca2-6e76-4d03-bfac-5e147426dadc");
+    assert_eq!(
+        bob["identity"],
+        "entra:6499bca2-6e76-4d03-bfac-5e147426dadc"
+    );
 }
 
 #[test]

@@ -188,7 +188,7 @@ fn write_response(out: &mut dyn Write, steps: &[ResponseStep]) -> io::Result<()>
     }
     writeln!(
         out,
-        "  response (decided by policy; `riposte respond` carries it out)"
+        "  response (decided by the response policy, not executed)"
     )?;
     for (number, step) in steps.iter().enumerate() {
         let decision = match step.decision.as_str() {
