@@ -272,4 +272,37 @@ fn examples_show_the_stolen_session_incident() {
             "deactivate_access_key"
         ]
     );
+
+    // The response policy lets the stolen Okta session be cleared, and the notification go
+    // out, on their own; the AWS actions wait for a person.
+    let decided: Vec<(&str, &str)> = incident["response"]
+        .as_array()
+        .expect("response")
+        .iter()
+        .map(|step| {
+            (
+                step["action"].as_str().unwrap_or_default(),
+                step["decision"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            ("deactivate_access_key", "approve"),
+            ("notify", "execute"),
+            ("revoke_role_sessions", "approve"),
+            ("okta_clear_sessions", "execute"),
+        ]
+    );
+    let clear = &incident["response"][3];
+    assert_eq!(clear["target"], "user/00uX7UKJJKP1SWh7yHw2");
+    assert_eq!(clear["playbook"], "okta-user-compromise");
+    assert_eq!(clear["policies"][0], "revoke_human_sessions_on_theft");
+    assert!(
+        clear["idempotency_key"]
+            .as_str()
+            .is_some_and(|key| key.starts_with("act-")),
+        "{clear}"
+    );
 }
