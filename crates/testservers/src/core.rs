@@ -2,7 +2,7 @@
 //! clock and the injected faults.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -184,6 +184,9 @@ pub(crate) fn falcon_meta(request_id: u64) -> Value {
     })
 }
 
+/// A function called with each request once its response status is known.
+type Observer = Arc<dyn Fn(&RecordedRequest) + Send + Sync>;
+
 /// The state every server shares, behind an `Arc`.
 pub(crate) struct Core {
     flavor: Flavor,
@@ -191,6 +194,7 @@ pub(crate) struct Core {
     injections: Mutex<VecDeque<Injection>>,
     /// Seconds added to the local clock for the server's `Date` header and rate-limit resets.
     clock_offset_secs: Mutex<i64>,
+    observer: Mutex<Option<Observer>>,
 }
 
 impl Core {
@@ -200,6 +204,7 @@ impl Core {
             requests: Mutex::new(Vec::new()),
             injections: Mutex::new(VecDeque::new()),
             clock_offset_secs: Mutex::new(0),
+            observer: Mutex::new(None),
         })
     }
 
@@ -256,10 +261,23 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Serves `router` on a random loopback port, behind the request log, the faults and the
-    /// `Date` header.
-    pub(crate) async fn start(core: Arc<Core>, router: Router) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    /// Serves `router` on `address`, behind the request log, the faults and the `Date` header.
+    /// Returns an `InvalidInput` error for an address that is not a loopback address.
+    pub(crate) async fn start(
+        core: Arc<Core>,
+        router: Router,
+        address: SocketAddr,
+    ) -> std::io::Result<Self> {
+        if !address.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "invalid address {address}: the test servers listen only on loopback \
+                     addresses such as 127.0.0.1"
+                ),
+            ));
+        }
+        let listener = TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
         let app = router.layer(middleware::from_fn_with_state(core.clone(), front));
         let task = tokio::spawn(async move {
@@ -298,6 +316,12 @@ impl Server {
 
     pub fn clear_requests(&self) {
         lock(&self.core.requests).clear();
+    }
+
+    /// Calls `observer` with each request from now on, once its response status is known.
+    /// It runs on the server's task, so it must return quickly.
+    pub fn on_request(&self, observer: impl Fn(&RecordedRequest) + Send + Sync + 'static) {
+        *lock(&self.core.observer) = Some(Arc::new(observer));
     }
 
     /// Answers the next `count` requests with `fault` in place of the usual answer.
@@ -405,8 +429,19 @@ async fn front(State(core): State<Arc<Core>>, request: Request, next: Next) -> R
     if let Ok(value) = HeaderValue::from_str(&date) {
         response.headers_mut().insert(header::DATE, value);
     }
-    if let Some(recorded) = lock(&core.requests).get_mut(index) {
+    let recorded = lock(&core.requests).get_mut(index).map(|recorded| {
         recorded.status = response.status().as_u16();
+        recorded.clone()
+    });
+    // The observer is called without the request log's lock held.
+    let observer = lock(&core.observer).clone();
+    if let (Some(observer), Some(recorded)) = (observer, recorded) {
+        observer(&recorded);
     }
     response
+}
+
+/// Returns `127.0.0.1` with port 0, which the system replaces with a free port.
+pub(crate) fn random_loopback_port() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }

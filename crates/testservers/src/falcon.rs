@@ -9,6 +9,7 @@
 //! sensor takes a moment to acknowledge it.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +25,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::core::{Core, Flavor, Server, falcon_meta, lock};
+use crate::core::{Core, Flavor, Server, falcon_meta, lock, random_loopback_port};
 use crate::token::TokenIssuer;
 
 /// Most device ids one `devices-actions` request may carry.
@@ -74,8 +75,19 @@ impl Deref for FalconServer {
 }
 
 impl FalconServer {
-    /// Starts a server that issues tokens to `client_id` with `client_secret`.
+    /// Starts a server on a random loopback port that issues tokens to `client_id` with
+    /// `client_secret`.
     pub async fn start(client_id: &str, client_secret: &str) -> std::io::Result<Self> {
+        Self::start_on(random_loopback_port(), client_id, client_secret).await
+    }
+
+    /// Starts a server on the loopback address `address` that issues tokens to `client_id`
+    /// with `client_secret`.
+    pub async fn start_on(
+        address: SocketAddr,
+        client_id: &str,
+        client_secret: &str,
+    ) -> std::io::Result<Self> {
         let core = Core::new(Flavor::Falcon);
         let app = Arc::new(App {
             core: core.clone(),
@@ -93,7 +105,7 @@ impl FalconServer {
             .route("/oauth2/token", post(issue_token))
             .merge(api)
             .with_state(app.clone());
-        let server = Server::start(core, router).await?;
+        let server = Server::start(core, router, address).await?;
         Ok(Self { server, app })
     }
 

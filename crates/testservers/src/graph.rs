@@ -10,6 +10,7 @@
 //! without it a user is returned without `accountEnabled`, as Graph does.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,7 +26,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use crate::core::{Core, Flavor, Server, lock};
+use crate::core::{Core, Flavor, Server, lock, random_loopback_port};
 use crate::token::TokenIssuer;
 
 /// The scope a client-credentials request for Graph must ask for.
@@ -197,8 +198,20 @@ impl Deref for GraphServer {
 }
 
 impl GraphServer {
-    /// Starts a server that issues tokens to `client_id` with `client_secret` in `tenant_id`.
+    /// Starts a server on a random loopback port that issues tokens to `client_id` with
+    /// `client_secret` in `tenant_id`.
     pub async fn start(
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> std::io::Result<Self> {
+        Self::start_on(random_loopback_port(), tenant_id, client_id, client_secret).await
+    }
+
+    /// Starts a server on the loopback address `address` that issues tokens to `client_id`
+    /// with `client_secret` in `tenant_id`.
+    pub async fn start_on(
+        address: SocketAddr,
         tenant_id: &str,
         client_id: &str,
         client_secret: &str,
@@ -238,7 +251,7 @@ impl GraphServer {
             .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
             .merge(api)
             .with_state(app.clone());
-        let server = Server::start(core, router).await?;
+        let server = Server::start(core, router, address).await?;
         Ok(Self { server, app })
     }
 

@@ -9,6 +9,7 @@
 //! unknown user, 400 `E0000001` for a lifecycle operation the user's status does not allow.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
-use crate::core::{Core, Flavor, Server, lock};
+use crate::core::{Core, Flavor, Server, lock, random_loopback_port};
 
 /// An Okta user and what hangs off it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +110,11 @@ impl Deref for OktaServer {
 impl OktaServer {
     /// Starts a server on a random loopback port that accepts the API token `token`.
     pub async fn start(token: &str) -> std::io::Result<Self> {
+        Self::start_on(random_loopback_port(), token).await
+    }
+
+    /// Starts a server on the loopback address `address` that accepts the API token `token`.
+    pub async fn start_on(address: SocketAddr, token: &str) -> std::io::Result<Self> {
         let core = Core::new(Flavor::Okta);
         let app = Arc::new(App {
             core: core.clone(),
@@ -126,7 +132,7 @@ impl OktaServer {
             .route("/api/v1/users/{id}/factors", get(list_factors))
             .layer(middleware::from_fn_with_state(app.clone(), authenticate))
             .with_state(app.clone());
-        let server = Server::start(core, router).await?;
+        let server = Server::start(core, router, address).await?;
         Ok(Self { server, app })
     }
 

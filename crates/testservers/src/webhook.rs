@@ -5,6 +5,7 @@
 //! object with `incident_id`, `summary`, `idempotency_key` and `sent_at` (400 otherwise). A
 //! delivery whose `X-Riposte-Idempotency-Key` was seen before is acknowledged and dropped.
 
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +19,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::core::{Core, Flavor, Server, lock};
+use crate::core::{Core, Flavor, Server, lock, random_loopback_port};
 
 /// One accepted delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +52,15 @@ impl Deref for WebhookServer {
 }
 
 impl WebhookServer {
-    /// Starts a receiver on `path` (starting with `/`) that checks signatures under `secret`.
+    /// Starts a receiver on a random loopback port and `path` (starting with `/`) that checks
+    /// signatures under `secret`.
     pub async fn start(path: &str, secret: &str) -> std::io::Result<Self> {
+        Self::start_on(random_loopback_port(), path, secret).await
+    }
+
+    /// Starts a receiver on the loopback address `address` and `path` (starting with `/`)
+    /// that checks signatures under `secret`.
+    pub async fn start_on(address: SocketAddr, path: &str, secret: &str) -> std::io::Result<Self> {
         let core = Core::new(Flavor::Webhook);
         let app = Arc::new(App {
             secret: secret.to_owned(),
@@ -62,7 +70,7 @@ impl WebhookServer {
         let router = Router::new()
             .route(path, post(receive))
             .with_state(app.clone());
-        let server = Server::start(core, router).await?;
+        let server = Server::start(core, router, address).await?;
         Ok(Self {
             server,
             path: path.to_owned(),
