@@ -701,8 +701,8 @@ fn assert_rejected_config(connectors: &str, env: &[(&str, String)], expected: &[
 #[test]
 fn unknown_connector_field_is_a_configuration_error() {
     let providers = Providers::start();
-    // A misspelt `token` holding the token itself: the error names the field and never
-    // quotes the value.
+    // A misspelt `token` holding the token itself: the error names the field and its
+    // connector, and never quotes the value.
     let connectors = providers.connectors().replace(
         "token_env =",
         &format!("tokne = \"{OKTA_TOKEN}\"\ntoken_env ="),
@@ -712,7 +712,8 @@ fn unknown_connector_field_is_a_configuration_error() {
         &providers.secrets(),
         &[
             "riposte: invalid configuration file `riposte.toml`: line 3, column 1: unknown field \
-           `tokne`, expected one of `org_url`, `token_env`, `token`, `http`",
+             `tokne`, expected one of `org_url`, `token_env`, `token`, `http` (in \
+             `[connectors.okta]`)\n",
         ],
     );
 }

@@ -141,7 +141,8 @@ impl Config {
         problems
     }
 
-    /// Parses configuration text; the error is the parser's message with line and column.
+    /// Parses configuration text; the error is the parser's message with line and column, and
+    /// the table the error is in.
     pub fn parse(text: &str) -> Result<Self, String> {
         // The message leaves out the source line that the TOML error quotes by default, because
         // that line may hold a secret, such as a misspelt `token = "..."`.
@@ -155,12 +156,37 @@ impl Config {
                         .rsplit('\n')
                         .next()
                         .map_or(1, |start| start.chars().count() + 1);
-                    format!("line {line}, column {column}: {message}")
+                    let table = enclosing_table(before)
+                        .map(|table| format!(" (in `{table}`)"))
+                        .unwrap_or_default();
+                    format!("line {line}, column {column}: {message}{table}")
                 }
                 None => message.to_owned(),
             }
         })
     }
+}
+
+/// Returns the header of the table an error at the end of `before` is in, such as
+/// `[connectors.okta]`: the nearest earlier line that starts with `[`. Returns `None` at the
+/// top level and for an error in a header line, which shows its table itself.
+// NOTE: a line of a multi-line array or string that starts with `[` is taken for a header.
+fn enclosing_table(before: &str) -> Option<&str> {
+    let (complete_lines, current_line) = before.rsplit_once('\n').unwrap_or(("", before));
+    if current_line.trim_start().starts_with('[') {
+        return None;
+    }
+    let header = complete_lines
+        .lines()
+        .rev()
+        .map(str::trim_start)
+        .find(|line| line.starts_with('['))?;
+    let end = if header.starts_with("[[") {
+        header.find("]]").map(|index| index + 2)
+    } else {
+        header.find(']').map(|index| index + 1)
+    };
+    Some(end.and_then(|end| header.get(..end)).unwrap_or(header))
 }
 
 /// Reads a regular file of at most [`MAX_CONFIG_BYTES`] as UTF-8 text.
@@ -245,10 +271,35 @@ mod tests {
         .unwrap_err();
         assert!(message.contains("unknown field `api_token`"), "{message}");
         assert!(message.starts_with("line 3, column 1: "), "{message}");
+        assert!(message.ends_with(" (in `[connectors.okta]`)"), "{message}");
         assert!(
             !message.contains("\"x\""),
             "the value is left out: {message}"
         );
+    }
+
+    #[test]
+    fn error_names_its_table() {
+        let message = Config::parse(
+            "[connectors.webhook] # the chat channel\nurl_env = \"HOOK\"\n\n\
+             [connectors.okta]\norg_url = \"https://example.okta.com\"\n  tokne = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            message.starts_with("line 6, column 3: unknown field `tokne`"),
+            "{message}"
+        );
+        assert!(message.ends_with(" (in `[connectors.okta]`)"), "{message}");
+
+        let message = Config::parse("[connectors.slack]\nurl = \"x\"\n").unwrap_err();
+        assert!(
+            message.starts_with("line 1, column 13: unknown field `slack`"),
+            "{message}"
+        );
+        assert!(!message.contains("(in "), "{message}");
+
+        let message = Config::parse("speed = 1\n").unwrap_err();
+        assert!(!message.contains("(in "), "{message}");
     }
 
     #[test]
