@@ -176,6 +176,9 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
+    if args.respond {
+        crate::respond::check_connectors(&config)?;
+    }
     let options = HuntOptions {
         paths: args.paths.clone(),
         format: input_format,

@@ -59,13 +59,29 @@ pub fn run(args: RespondArgs) -> anyhow::Result<ExitCode> {
     print_report(&args.state, &report, args.format)
 }
 
-/// Runs the responder once against the state file, with the configured connectors.
-pub fn respond(state: &Path, config: &Config, dry_run: bool) -> anyhow::Result<ResponseReport> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// Builds the configured connectors and drops them, so that a missing secret or an invalid
+/// URL stops a `hunt --respond` before it reads anything.
+pub fn check_connectors(config: &Config) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        config
+            .connectors
+            .build(&ProcessEnvironment)
+            .await
+            .context("failed to set up the connectors")
+            .map(drop)
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("failed to start the runtime of the connectors")?;
-    runtime.block_on(async {
+        .context("failed to start the runtime of the connectors")
+}
+
+/// Runs the responder once against the state file, with the configured connectors.
+pub fn respond(state: &Path, config: &Config, dry_run: bool) -> anyhow::Result<ResponseReport> {
+    runtime()?.block_on(async {
         let connectors = config
             .connectors
             .build(&ProcessEnvironment)
