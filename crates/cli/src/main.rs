@@ -84,11 +84,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// Crates whose debug and trace logs can hold credentials.
+const QUIET_TARGETS: &[&str] = &[
+    "aws_config",
+    "aws_credential_types",
+    "aws_runtime",
+    "aws_sigv4",
+    "aws_smithy_http_client",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "h2",
+    "hyper",
+    "hyper_util",
+    "reqwest",
+    "rustls",
+];
+
 /// Logs go to standard error, filtered by `RIPOSTE_LOG` (for example `RIPOSTE_LOG=debug`);
 /// the default shows warnings and errors.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The AWS SDK and the HTTP stack log requests with their headers at debug and trace
+    // levels, the session token and signatures included, so they stay at info whatever
+    // RIPOSTE_LOG asks.
+    for target in QUIET_TARGETS {
+        if let Ok(directive) = format!("{target}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -801,6 +801,7 @@ fn missing_state_file_is_a_clear_error() {
 
 #[test]
 fn approved_role_revocation_is_executed_against_moto() {
+    const AWS_SESSION_TOKEN: &str = "FAKESESSIONTOKEN0123456789";
     let providers = Providers::start();
     let moto = MotoServer::start().unwrap_or_else(|error| panic!("{error}"));
     let iam = providers.runtime.block_on(async {
@@ -919,8 +920,18 @@ fn approved_role_revocation_is_executed_against_moto() {
     assert!(inline_policies().is_empty());
     assert_eq!(providers.request_count(), 0);
 
-    let done = workspace.riposte(&respond, &secrets);
+    // The AWS SDK logs each signed request at trace level, session token header included:
+    // riposte keeps those logs quiet whatever RIPOSTE_LOG asks.
+    let mut traced = secrets.clone();
+    traced.push(("AWS_SESSION_TOKEN", AWS_SESSION_TOKEN.to_owned()));
+    traced.push(("RIPOSTE_LOG", "trace".to_owned()));
+    let done = workspace.riposte(&respond, &traced);
     done.assert_code(0);
+    assert!(
+        !done.stderr.contains(AWS_SESSION_TOKEN) && !done.stdout.contains(AWS_SESSION_TOKEN),
+        "the session token leaked: {}",
+        done.describe()
+    );
     let records = done.jsonl();
     let executed = actions(&records, "executed");
     assert_eq!(executed.len(), 3, "{}", done.describe());

@@ -75,15 +75,7 @@ impl AwsSettings {
             )));
         }
         if let Some(url) = &self.endpoint_url {
-            let has_host = url
-                .strip_prefix("https://")
-                .or_else(|| url.strip_prefix("http://"))
-                .is_some_and(|rest| !rest.is_empty());
-            if !has_host {
-                return Err(configuration(format!(
-                    "invalid endpoint_url `{url}`: expected an http:// or https:// URL"
-                )));
-            }
+            check_endpoint_url(url)?;
         }
         if self.profile.as_deref() == Some("") {
             return Err(configuration(
@@ -121,6 +113,46 @@ impl AwsSettings {
         }
         loader
     }
+}
+
+/// Checks an endpoint URL: `https`, or `http` on a loopback address only, because the signed
+/// requests carry the session token in a header; a host, and no credentials.
+fn check_endpoint_url(url: &str) -> Result<(), ActionError> {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) if scheme == "https" || scheme == "http" => (scheme, rest),
+        _ => {
+            return Err(configuration(format!(
+                "invalid endpoint_url `{url}`: expected an http:// or https:// URL"
+            )));
+        }
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(configuration(format!(
+            "invalid endpoint_url `{scheme}://…@{}`: expected no credentials in the URL",
+            authority.rsplit('@').next().unwrap_or_default()
+        )));
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return Err(configuration(format!(
+            "invalid endpoint_url `{url}`: expected a host"
+        )));
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback());
+    if scheme == "http" && !loopback {
+        return Err(configuration(format!(
+            "invalid endpoint_url `{url}`: scheme `http` is allowed only on a loopback address; \
+             expected `https`"
+        )));
+    }
+    Ok(())
 }
 
 fn configuration(message: String) -> ActionError {
@@ -172,6 +204,45 @@ mod tests {
             "invalid aws connector configuration: invalid endpoint_url `localhost:5000`: \
              expected an http:// or https:// URL"
         );
+
+        for (url, problem) in [
+            (
+                "http://0.0.0.0:5999",
+                "invalid endpoint_url `http://0.0.0.0:5999`: scheme `http` is allowed only on a \
+                 loopback address; expected `https`",
+            ),
+            (
+                "http://aws.example.com",
+                "invalid endpoint_url `http://aws.example.com`: scheme `http` is allowed only on \
+                 a loopback address; expected `https`",
+            ),
+            (
+                "https://user:PASS@aws.example.com/",
+                "invalid endpoint_url `https://…@aws.example.com`: expected no credentials in the \
+                 URL",
+            ),
+            (
+                "https://",
+                "invalid endpoint_url `https://`: expected a host",
+            ),
+        ] {
+            settings.endpoint_url = Some(url.into());
+            let message = settings.validate().unwrap_err().to_string();
+            assert_eq!(
+                message,
+                format!("invalid aws connector configuration: {problem}")
+            );
+            assert!(!message.contains("PASS"), "{message}");
+        }
+        for url in [
+            "https://iam.example.com",
+            "http://localhost:5000",
+            "http://[::1]:5000",
+            "http://127.0.0.1:5000",
+        ] {
+            settings.endpoint_url = Some(url.into());
+            assert!(settings.validate().is_ok(), "{url}");
+        }
 
         settings.endpoint_url = Some("http://127.0.0.1:5000".into());
         settings.attempt_timeout_secs = 0;

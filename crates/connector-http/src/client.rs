@@ -411,12 +411,31 @@ pub(crate) fn require_id(
             format!("empty `{field}` in `{action}`: expected an identifier"),
         ));
     }
+    if value.bytes().all(|byte| byte == b'.') {
+        // URL parsers resolve `.` and `..` segments, even percent-encoded, so the request
+        // would reach another path than the one planned and audited.
+        return Err(configuration(
+            system,
+            format!("invalid `{field}` `{value}` in `{action}`: expected an identifier"),
+        ));
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_are_not_identifiers() {
+        for value in [".", "..", "..."] {
+            let error = require_id(System::Okta, "okta_clear_sessions", "user_id", value)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("expected an identifier"), "{error}");
+        }
+        assert!(require_id(System::Okta, "okta_clear_sessions", "user_id", "a.b").is_ok());
+    }
 
     #[test]
     fn segment_encodes_reserved_characters() {

@@ -218,6 +218,16 @@ fn check_url(
     shown: &str,
 ) -> Result<(), ActionError> {
     let host = url.host_str().unwrap_or_default();
+    if !url.username().is_empty() || url.password().is_some() {
+        // The credentials are left out of the message: it goes to the terminal and the logs.
+        return Err(configuration(
+            system,
+            format!(
+                "invalid `{field}` `{}://…@{host}`: expected no credentials in the URL",
+                url.scheme()
+            ),
+        ));
+    }
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host
             .trim_start_matches('[')
@@ -241,12 +251,6 @@ fn check_url(
         return Err(configuration(
             system,
             format!("invalid `{field}` `{shown}`: expected a host"),
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(configuration(
-            system,
-            format!("invalid `{field}` `{shown}`: expected no credentials in the URL"),
         ));
     }
     if url.fragment().is_some() {

@@ -137,7 +137,7 @@ fn base_urls_are_checked() {
         (
             "https://admin:pw@example.okta.com",
             "invalid okta connector configuration: invalid `org_url` \
-             `https://admin:pw@example.okta.com`: expected no credentials in the URL",
+             `https://…@example.okta.com`: expected no credentials in the URL",
         ),
         (
             "https://example.okta.com/?x=1",
