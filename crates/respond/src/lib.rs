@@ -12,7 +12,7 @@ mod connectors;
 mod planner;
 mod settings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -340,8 +340,41 @@ impl Responder {
             .store
             .actions_with_status(&[ActionStatus::Planned, ActionStatus::Approved])?;
         let breaker = Breaker::new(self.settings.breaker.clone());
+        let approved: HashSet<String> = self
+            .store
+            .approvals(Some(ApprovalStatus::Approved))?
+            .into_iter()
+            .map(|approval| approval.action_key)
+            .collect();
         for record in interrupted.into_iter().chain(ready) {
-            let request = parse_request(&record)?;
+            let request = match self.checked_request(&record, &approved) {
+                Ok(request) => request,
+                Err(reason) => {
+                    // One unreadable or edited row must not hold back the others.
+                    tracing::error!(action = %record.idempotency_key, %reason, "action not executed");
+                    self.set_status(
+                        &record.idempotency_key,
+                        ActionStatus::Failed,
+                        Some(reason.clone()),
+                        now,
+                    )?;
+                    self.audit(
+                        "action",
+                        json!({"action": record.idempotency_key, "status": "failed", "error": reason}),
+                        now,
+                    );
+                    report.failed.push(ActionOutcome {
+                        idempotency_key: record.idempotency_key.clone(),
+                        incident_id: record.incident_id.clone(),
+                        action: "unknown",
+                        target: record.target.clone(),
+                        detail: reason,
+                        duration_ms: 0,
+                        calls: Vec::new(),
+                    });
+                    continue;
+                }
+            };
             let system = request.action.system();
             if !self.connectors.contains_key(&system) {
                 report.unconfigured.push(ActionOutcome {
@@ -473,11 +506,16 @@ impl Responder {
         }
 
         // The intent is recorded before the first call, so that a crash between the call and
-        // the record leaves `executing`, which the next run verifies instead of repeating.
+        // the record leaves `executing`, which the next run verifies instead of repeating. The
+        // claim fails when another run changed the action since it was read.
+        if !self.store.claim_action(&record, now)? {
+            let detail = "another run took the action first; it was not executed here".to_owned();
+            tracing::warn!(action = %key, "{detail}");
+            return Ok(Err(outcome(detail, 0, log.records)));
+        }
         record.status = ActionStatus::Executing;
         record.executed_at = Some(now);
         record.updated_at = now;
-        self.store.put_action(&record)?;
         self.audit("action", json!({"action": key, "status": "executing", "kind": request.action.kind(), "target": request.action.target()}), now);
 
         let executed = connector.execute(&request, &mut log).await;
@@ -564,7 +602,22 @@ impl Responder {
             if revert_at > now {
                 continue;
             }
-            let request = parse_request(&record)?;
+            let request = match parse_request(&record) {
+                Ok(request) => request,
+                Err(error) => {
+                    tracing::error!(action = %record.idempotency_key, %error, "action not reverted");
+                    report.failed.push(ActionOutcome {
+                        idempotency_key: record.idempotency_key.clone(),
+                        incident_id: record.incident_id.clone(),
+                        action: "unknown",
+                        target: record.target.clone(),
+                        detail: format!("revert failed: {error}"),
+                        duration_ms: 0,
+                        calls: Vec::new(),
+                    });
+                    continue;
+                }
+            };
             let Some(connector) = self.connectors.get(&request.action.system()).cloned() else {
                 continue;
             };
@@ -606,6 +659,44 @@ impl Responder {
             }
         }
         Ok(())
+    }
+}
+
+impl Responder {
+    /// Reads an action's request back and checks it against the rest of its row: the
+    /// idempotency key must be the request's own, a `planned` action must have been decided
+    /// `execute`, and an `approved` one must have an approval granted. A row edited in the
+    /// state file fails these checks and is not executed.
+    fn checked_request(
+        &self,
+        record: &ActionRecord,
+        approved: &HashSet<String>,
+    ) -> Result<ActionRequest, String> {
+        let request = parse_request(record).map_err(|error| error.to_string())?;
+        let key = request.idempotency_key();
+        if key != record.idempotency_key || request.action.target() != record.target {
+            return Err(format!(
+                "stored action `{}` does not match its request (key `{key}`, target `{}`): the \
+                 row was changed outside riposte",
+                record.idempotency_key,
+                request.action.target()
+            ));
+        }
+        let authorized = match record.status {
+            ActionStatus::Planned => record.decision == Decision::Execute.as_str(),
+            ActionStatus::Approved => approved.contains(&record.idempotency_key),
+            // An action found executing was authorized when it started.
+            _ => true,
+        };
+        if !authorized {
+            return Err(format!(
+                "stored action `{}` is `{}` without a decision or approval that allows it: the \
+                 row was changed outside riposte",
+                record.idempotency_key,
+                record.status.as_str()
+            ));
+        }
+        Ok(request)
     }
 }
 

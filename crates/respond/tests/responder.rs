@@ -1057,3 +1057,128 @@ async fn renumbered_audit_log_breaks_the_chain() {
         }
     );
 }
+
+/// Records three automatic Okta steps (clearing the sessions of Alice, Bob and Carol), closes
+/// the store, lets `edit` change the file with SQL, and runs the responder on it.
+async fn run_after_edit(
+    edit: impl FnOnce(&rusqlite::Connection),
+) -> (
+    riposte_respond::ResponseReport,
+    riposte_testservers::OktaServer,
+    common::StateFile,
+) {
+    let state = state_file();
+    let server = okta_server().await;
+    let mut recorder = responder(
+        &state.path,
+        vec![okta_connector(&server)],
+        ResponseSettings::default(),
+    );
+    recorder
+        .record_plans(
+            &[
+                step(clear_sessions(ALICE), Decision::Execute),
+                step(clear_sessions(BOB), Decision::Approve),
+                step(clear_sessions(CAROL), Decision::Execute),
+            ],
+            at(0),
+        )
+        .unwrap();
+    recorder.into_store().close().unwrap();
+    edit(&rusqlite::Connection::open(&state.path).unwrap());
+    let mut responder = responder(
+        &state.path,
+        vec![okta_connector(&server)],
+        ResponseSettings::default(),
+    );
+    let report = responder.run(false, at(5)).await.unwrap();
+    responder.into_store().close().unwrap();
+    (report, server, state)
+}
+
+#[tokio::test]
+async fn unreadable_request_fails_alone() {
+    let (report, server, state) = run_after_edit(|raw| {
+        let key = key(&clear_sessions(ALICE));
+        raw.execute(
+            "UPDATE actions SET request = '{\"x\": 1}' WHERE idempotency_key = ?1",
+            [&key],
+        )
+        .unwrap();
+    })
+    .await;
+    assert_eq!(keys(&report.failed), [key(&clear_sessions(ALICE)).as_str()]);
+    assert!(
+        report.failed[0].detail.contains("cannot be read back"),
+        "{:?}",
+        report.failed
+    );
+    assert_eq!(
+        keys(&report.executed),
+        [key(&clear_sessions(CAROL)).as_str()]
+    );
+    assert_eq!(
+        requests(&server),
+        [format!("DELETE {}", sessions_endpoint(CAROL))],
+        "only Carol's sessions are cleared"
+    );
+    let store = open(&state.path);
+    assert_eq!(
+        status(&store, &key(&clear_sessions(ALICE))),
+        ActionStatus::Failed
+    );
+}
+
+#[tokio::test]
+async fn request_edited_to_another_target_is_not_executed() {
+    let (report, server, _state) = run_after_edit(|raw| {
+        let key = key(&clear_sessions(CAROL));
+        let request = serde_json::to_string(&common::request(clear_sessions(DAVE))).unwrap();
+        raw.execute(
+            "UPDATE actions SET request = ?1 WHERE idempotency_key = ?2",
+            [&request, &key],
+        )
+        .unwrap();
+    })
+    .await;
+    assert_eq!(keys(&report.failed), [key(&clear_sessions(CAROL)).as_str()]);
+    assert!(
+        report.failed[0]
+            .detail
+            .contains("does not match its request"),
+        "{:?}",
+        report.failed
+    );
+    assert_eq!(
+        requests(&server),
+        [format!("DELETE {}", sessions_endpoint(ALICE))]
+    );
+}
+
+#[tokio::test]
+async fn status_edited_to_approved_is_not_executed() {
+    let (report, server, _state) = run_after_edit(|raw| {
+        let key = key(&clear_sessions(BOB));
+        raw.execute(
+            "UPDATE actions SET status = 'approved' WHERE idempotency_key = ?1",
+            [&key],
+        )
+        .unwrap();
+    })
+    .await;
+    assert_eq!(keys(&report.failed), [key(&clear_sessions(BOB)).as_str()]);
+    assert!(
+        report.failed[0]
+            .detail
+            .contains("without a decision or approval that allows it"),
+        "{:?}",
+        report.failed
+    );
+    assert_eq!(
+        requests(&server),
+        [
+            format!("DELETE {}", sessions_endpoint(ALICE)),
+            format!("DELETE {}", sessions_endpoint(CAROL))
+        ]
+    );
+}

@@ -176,7 +176,10 @@ impl Store {
     pub fn lock_for_writing(&mut self) -> Result<(), StoreError> {
         use fs4::FileExt;
 
-        let mut lock_path = self.path.clone().into_os_string();
+        // The lock file sits next to the file a symbolic link points to, so that two paths to
+        // one state file take the same lock.
+        let target = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let mut lock_path = target.into_os_string();
         lock_path.push(".lock");
         let lock_path = PathBuf::from(lock_path);
         let file = std::fs::OpenOptions::new()

@@ -238,6 +238,34 @@ impl Store {
             }))
     }
 
+    /// Moves an action to `executing` if it is still as `expected` read it (same status and
+    /// same `updated_at`), in one statement. Returns false when another process changed it
+    /// first, so that two runs never both execute one action.
+    pub fn claim_action(
+        &mut self,
+        expected: &ActionRecord,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let path = self.path.clone();
+        self.conn
+            .prepare_cached(
+                "UPDATE actions SET status = 'executing', executed_at = ?1, updated_at = ?1
+                 WHERE idempotency_key = ?2 AND status = ?3 AND updated_at = ?4",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    to_millis(now),
+                    expected.idempotency_key,
+                    expected.status.as_str(),
+                    to_millis(expected.updated_at),
+                ])
+            })
+            .map(|changed| changed == 1)
+            .map_err(sql_error(&path, || {
+                format!("claim action `{}`", expected.idempotency_key)
+            }))
+    }
+
     pub fn action(&self, idempotency_key: &str) -> Result<Option<ActionRecord>, StoreError> {
         let raw = self
             .conn

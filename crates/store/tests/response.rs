@@ -38,6 +38,41 @@ fn action(key: &str, status: ActionStatus) -> ActionRecord {
 }
 
 #[test]
+fn action_is_claimed_once() {
+    let (_folder, mut first, path) = open();
+    let planned = action("act-1", ActionStatus::Planned);
+    first.put_action(&planned).unwrap();
+    let second = Store::open(&path).unwrap();
+    let read_by_second = second.action("act-1").unwrap().unwrap();
+
+    assert!(first.claim_action(&planned, at(10)).unwrap());
+    let claimed = first.action("act-1").unwrap().unwrap();
+    assert_eq!(claimed.status, ActionStatus::Executing);
+    assert_eq!(claimed.executed_at, Some(at(10)));
+    drop(second);
+
+    // A run that read the action before the claim finds it changed and does not take it.
+    let mut second = Store::open(&path).unwrap();
+    assert!(!second.claim_action(&read_by_second, at(11)).unwrap());
+    assert!(!first.claim_action(&planned, at(12)).unwrap());
+    assert_eq!(
+        first.action("act-1").unwrap().unwrap().executed_at,
+        Some(at(10))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn writer_lock_covers_symbolic_links() {
+    let (folder, mut first, path) = open();
+    first.lock_for_writing().unwrap();
+    let link = folder.path().join("link.db");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    let mut second = Store::open(&link).unwrap();
+    assert!(second.lock_for_writing().is_err());
+}
+
+#[test]
 fn action_status_moves_and_reads_back() {
     let (_folder, mut store, _) = open();
     store
