@@ -84,6 +84,8 @@ pub enum PolicyErrorKind {
          entity out, riposte links no templates"
     )]
     Template { policy: String },
+    #[error("expression nested {depth} levels deep, over the limit of {limit}: write it flatter")]
+    TooDeep { depth: usize, limit: usize },
 }
 
 /// A reason no decision could be taken.

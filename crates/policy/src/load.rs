@@ -63,11 +63,110 @@ pub(crate) fn read_policy_file(path: &Path) -> Result<String, Vec<PolicyError>> 
     std::fs::read_to_string(path).map_err(|error| read_error(error.to_string()))
 }
 
+/// The deepest nesting of brackets, or longest run of unary operators, a policy may have.
+/// Cedar's parser and validator recurse once per level, so a small file nested a few hundred
+/// levels deep would overflow the stack; real policies stay under ten.
+const MAX_NESTING: usize = 32;
+
+/// Returns the byte offset and depth where `text` first goes over [`MAX_NESTING`], outside
+/// string literals and comments.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut depth = 0_usize;
+    let mut unary_run = 0_usize;
+    let mut chain = 0_usize;
+    let mut conditionals = 0_usize;
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        match byte {
+            b'"' => {
+                // Skip the string literal, escapes included.
+                index += 1;
+                while let Some(&inner) = bytes.get(index) {
+                    match inner {
+                        b'\\' => index += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                    index += 1;
+                }
+            }
+            b'/' if bytes.get(index + 1) == Some(&b'/') => {
+                while bytes.get(index).is_some_and(|&inner| inner != b'\n') {
+                    index += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some((index, depth));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if matches!(byte, b'!' | b'-') && bytes.get(index + 1) != Some(&b'=') {
+            unary_run += 1;
+            if unary_run > MAX_NESTING {
+                return Some((index, unary_run));
+            }
+        } else if !byte.is_ascii_whitespace() {
+            unary_run = 0;
+        }
+        // Member accesses chain without spaces, as in `resource.tags.contains("x")`.
+        if byte == b'.' {
+            chain += 1;
+            if chain > MAX_NESTING {
+                return Some((index, chain));
+            }
+        } else if byte.is_ascii_whitespace() || b"=&|<>+*,;".contains(&byte) {
+            chain = 0;
+        }
+        // Every `if` has its `else`: the difference is how deep the conditionals are nested.
+        if keyword_at(bytes, index, b"if") {
+            conditionals += 1;
+            if conditionals > MAX_NESTING {
+                return Some((index, conditionals));
+            }
+        } else if keyword_at(bytes, index, b"else") {
+            conditionals = conditionals.saturating_sub(1);
+        }
+        index += 1;
+    }
+    None
+}
+
+/// Returns true when `word` stands at `index` as a whole word.
+fn keyword_at(bytes: &[u8], index: usize, word: &[u8]) -> bool {
+    let before = index
+        .checked_sub(1)
+        .and_then(|before| bytes.get(before).copied());
+    bytes.get(index..index + word.len()) == Some(word)
+        && !is_identifier_byte(before)
+        && !is_identifier_byte(bytes.get(index + word.len()).copied())
+}
+
+fn is_identifier_byte(byte: Option<u8>) -> bool {
+    byte.is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+}
+
 pub(crate) fn load(
     text: &str,
     file: Option<&Path>,
     schema: &PolicySchema,
 ) -> Result<LoadedPolicies, Vec<PolicyError>> {
+    if let Some((offset, depth)) = too_deep(text) {
+        let (line, column) = line_column(text, offset);
+        return Err(vec![PolicyError::new(
+            file,
+            line,
+            column,
+            PolicyErrorKind::TooDeep {
+                depth,
+                limit: MAX_NESTING,
+            },
+        )]);
+    }
     let parsed = match PolicySet::from_str(text) {
         Ok(parsed) => parsed,
         Err(errors) => {

@@ -393,3 +393,37 @@ fn documented_policy_validates() {
     assert_eq!(blocks.len(), 1);
     validate(&format!("{DEFAULT_POLICY}\n{}", blocks[0]), &schema()).unwrap();
 }
+
+#[test]
+fn deep_nesting_is_rejected_before_parsing() {
+    let header =
+        "@id(\"deep\")\n@decision(\"execute\")\npermit (principal, action, resource) when { ";
+    let cases = [
+        format!("{}true{}", "(".repeat(300), ")".repeat(300)),
+        format!("{}[] == []", "[".repeat(40) + &"]".repeat(40)),
+        format!("{}true", "!".repeat(400)),
+        format!(
+            "{}true{}",
+            "if true then ".repeat(40),
+            " else false".repeat(40)
+        ),
+        format!("context{} == 1", ".a".repeat(100)),
+    ];
+    for body in cases {
+        let found = messages(&format!("{header}{body} }};\n"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("over the limit of 32: write it flatter"),
+            "{found:?}"
+        );
+    }
+    // Brackets, `!` and dots inside strings and comments do not count.
+    let quoted = format!(
+        "{header}resource.environment != \"{}\" // {}\n}};\n",
+        "(((!!!...".repeat(20),
+        "[[[".repeat(20)
+    );
+    assert!(validate(&quoted, &schema()).is_ok(), "{quoted}");
+    let shallow = format!("{header}{}true{} }};\n", "(".repeat(20), ")".repeat(20));
+    assert!(validate(&shallow, &schema()).is_ok(), "{shallow}");
+}
