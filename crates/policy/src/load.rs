@@ -63,9 +63,9 @@ pub(crate) fn read_policy_file(path: &Path) -> Result<String, Vec<PolicyError>> 
     std::fs::read_to_string(path).map_err(|error| read_error(error.to_string()))
 }
 
-/// The deepest nesting of brackets, or longest run of unary operators, a policy may have.
-/// Cedar's parser and validator recurse once per level, so a small file nested a few hundred
-/// levels deep would overflow the stack; real policies stay under ten.
+/// The deepest nesting of brackets, conditionals, member accesses or unary operators a policy
+/// may have. Cedar's parser and validator recurse once per level, so a small file nested a few
+/// hundred levels deep would overflow the stack. Real policies stay under ten levels.
 const MAX_NESTING: usize = 32;
 
 /// Returns the byte offset and depth where `text` first goes over [`MAX_NESTING`], outside
@@ -136,7 +136,7 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// Returns true when `word` stands at `index` as a whole word.
+/// Returns true when `word` is at `index` as a whole word.
 fn keyword_at(bytes: &[u8], index: usize, word: &[u8]) -> bool {
     let before = index
         .checked_sub(1)
