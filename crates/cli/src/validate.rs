@@ -49,12 +49,18 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     let mut valid = true;
     if let Some(path) = &args.config {
-        match Config::load(path) {
+        match Config::load(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| {
+                check_connectors(&config)?;
+                Ok(config)
+            }) {
             Ok(config) => println!(
-                "{}: valid ({} corporate egress ranges, {} VPN ranges)",
+                "{}: valid ({} corporate egress ranges, {} VPN ranges, connectors: {})",
                 path.display(),
                 config.networks.corporate_egress.len(),
-                config.networks.vpn.len()
+                config.networks.vpn.len(),
+                connector_names(&config)
             ),
             Err(error) => {
                 valid = false;
@@ -120,5 +126,49 @@ fn print_errors(errors: &[impl ToString]) {
         for line in error.to_string().lines() {
             eprintln!("riposte: {}", Escaped(line));
         }
+    }
+}
+
+/// Builds the configured connectors as `respond` would, with a placeholder for every secret
+/// read from the environment, so that URLs, timeouts and secret settings are checked on a
+/// machine that does not hold the secrets.
+fn check_connectors(config: &Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let url_variable = config
+        .connectors
+        .webhook
+        .as_ref()
+        .map(|webhook| webhook.url_env.as_deref().unwrap_or("RIPOSTE_WEBHOOK_URL"));
+    let placeholder = |name: &str| {
+        Some(if Some(name) == url_variable {
+            "https://webhook.example.com/riposte".to_owned()
+        } else {
+            "placeholder-secret".to_owned()
+        })
+    };
+    runtime
+        .block_on(config.connectors.build(&placeholder))
+        .map(drop)
+        .map_err(|error| anyhow::anyhow!("invalid connector settings: {error}"))
+}
+
+fn connector_names(config: &Config) -> String {
+    let connectors = &config.connectors;
+    let names: Vec<&str> = [
+        ("aws", connectors.aws.is_some()),
+        ("okta", connectors.okta.is_some()),
+        ("entra", connectors.entra.is_some()),
+        ("falcon", connectors.falcon.is_some()),
+        ("webhook", connectors.webhook.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, configured)| configured.then_some(name))
+    .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
     }
 }

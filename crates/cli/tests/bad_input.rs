@@ -555,3 +555,54 @@ fn hunt_with_an_invalid_policy_is_a_usage_error() {
     assert!(stderr.contains("broken.cedar:1:"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn validate_checks_connector_settings_without_secrets() {
+    let folder = tempfile::tempdir().unwrap();
+    let check = |config: &str| {
+        std::fs::write(folder.path().join("riposte.toml"), config).unwrap();
+        riposte(&["validate", "--config", "riposte.toml"], folder.path())
+    };
+
+    let valid = check(
+        "[connectors.okta]\norg_url = \"https://example.okta.com\"\n\
+         [connectors.webhook]\nurl_env = \"CHAT_URL\"\n",
+    );
+    assert_eq!(
+        valid.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&valid.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&valid.stdout).contains("connectors: okta, webhook"),
+        "{}",
+        String::from_utf8_lossy(&valid.stdout)
+    );
+
+    for (config, problem) in [
+        (
+            "[connectors.okta]\norg_url = \"http://example.okta.com\"\n",
+            "scheme `http` is not allowed",
+        ),
+        (
+            "[connectors.okta]\norg_url = \"https://example.okta.com\"\n\
+             [connectors.okta.http]\ntimeout_secs = 0\n",
+            "invalid `timeout_secs` `0`",
+        ),
+        (
+            "[connectors.okta]\norg_url = \"https://example.okta.com\"\ntoken = \"t\"\n\
+             token_env = \"OKTA_TOKEN\"\n",
+            "both `token` and `token_env`",
+        ),
+        (
+            "[connectors.aws]\nregion = \"us-east-1\"\nendpoint_url = \"http://iam.example.com\"\n",
+            "allowed only on a loopback address",
+        ),
+    ] {
+        let output = check(config);
+        assert_eq!(output.status.code(), Some(1), "{config}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(problem), "{config}: {stderr}");
+    }
+}
