@@ -137,12 +137,16 @@ impl Responder {
         self.store
     }
 
-    fn audit(&mut self, kind: &str, record: serde_json::Value, now: Timestamp) {
-        if let Err(error) = self.store.append_audit(kind, &record, now) {
-            // The audit log is the record of what riposte did: failing to write it is an
-            // error an operator must see.
-            tracing::error!(%error, kind, "audit record not written");
-        }
+    /// Appends a record to the audit log. A record that cannot be written stops the run
+    /// with the error: riposte takes no action it cannot account for.
+    fn audit(
+        &mut self,
+        kind: &str,
+        record: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), RespondError> {
+        self.store.append_audit(kind, &record, now)?;
+        Ok(())
     }
 
     /// Records the decided steps of incidents. A step already recorded (same idempotency
@@ -193,7 +197,7 @@ impl Responder {
                     "revert_after_secs": step.revert_after_secs,
                 }),
                 now,
-            );
+            )?;
             if step.decision == Decision::Approve {
                 self.request_approval(&key, now)?;
             }
@@ -212,7 +216,7 @@ impl Responder {
             "approval",
             json!({"approval": id, "action": key, "status": "pending", "timeout_at": timeout, "escalation": escalation}),
             now,
-        );
+        )?;
         Ok(id)
     }
 
@@ -275,7 +279,7 @@ impl Responder {
             "approval",
             json!({"approval": id, "action": approval.action_key, "status": status.as_str(), "by": approver, "reason": reason}),
             now,
-        );
+        )?;
         Ok(())
     }
 
@@ -293,7 +297,7 @@ impl Responder {
                 "approval",
                 json!({"approval": id, "action": key, "status": "expired", "escalated_to": escalation}),
                 now,
-            );
+            )?;
         }
         Ok(())
     }
@@ -362,7 +366,7 @@ impl Responder {
                         "action",
                         json!({"action": record.idempotency_key, "status": "failed", "error": reason}),
                         now,
-                    );
+                    )?;
                     report.failed.push(ActionOutcome {
                         idempotency_key: record.idempotency_key.clone(),
                         incident_id: record.incident_id.clone(),
@@ -418,7 +422,7 @@ impl Responder {
                         "circuit_breaker",
                         json!({"action": record.idempotency_key, "tripped": true, "reason": reason}),
                         now,
-                    );
+                    )?;
                     tracing::warn!(action = %record.idempotency_key, %reason, "circuit breaker tripped; the action waits for approval");
                     // The held action now waits for a person, so its decision becomes `approve`
                     // and it does not count as automatic once approved and executed. The audit
@@ -475,7 +479,7 @@ impl Responder {
                 "action",
                 json!({"action": key, "status": "failed", "error": detail}),
                 now,
-            );
+            )?;
             return Ok(Err(outcome(detail, 0, Vec::new())));
         };
 
@@ -491,7 +495,7 @@ impl Responder {
             if let Ok(Verification::Confirmed(detail)) =
                 connector.verify(&request, &execution, &mut log).await
             {
-                self.audit_calls(&key, &log, now);
+                self.audit_calls(&key, &log, now)?;
                 record.status = ActionStatus::Verified;
                 record.updated_at = now;
                 self.store.put_action(&record)?;
@@ -499,7 +503,7 @@ impl Responder {
                     "action",
                     json!({"action": key, "status": "verified", "detail": detail, "after": "interrupted execution"}),
                     now,
-                );
+                )?;
                 let duration = riposte_action::millis(started.elapsed());
                 return Ok(Ok(outcome(detail, duration, log.records)));
             }
@@ -516,13 +520,13 @@ impl Responder {
         record.status = ActionStatus::Executing;
         record.executed_at = Some(now);
         record.updated_at = now;
-        self.audit("action", json!({"action": key, "status": "executing", "kind": request.action.kind(), "target": request.action.target()}), now);
+        self.audit("action", json!({"action": key, "status": "executing", "kind": request.action.kind(), "target": request.action.target()}), now)?;
 
         let executed = connector.execute(&request, &mut log).await;
         let execution = match executed {
             Ok(execution) => execution,
             Err(error) => {
-                self.audit_calls(&key, &log, now);
+                self.audit_calls(&key, &log, now)?;
                 let detail = error.to_string();
                 record.status = ActionStatus::Failed;
                 record.error = Some(detail.clone());
@@ -532,14 +536,14 @@ impl Responder {
                     "action",
                     json!({"action": key, "status": "failed", "error": detail}),
                     now,
-                );
+                )?;
                 let duration = riposte_action::millis(started.elapsed());
                 return Ok(Err(outcome(detail, duration, log.records)));
             }
         };
         let verification = connector.verify(&request, &execution, &mut log).await;
         let duration = riposte_action::millis(started.elapsed());
-        self.audit_calls(&key, &log, now);
+        self.audit_calls(&key, &log, now)?;
 
         let revert_after = self.settings.revert_after(&request);
         record.execution = serde_json::to_string(&execution).ok();
@@ -563,11 +567,16 @@ impl Responder {
             "action",
             json!({"action": key, "status": status.as_str(), "detail": detail, "duration_ms": duration}),
             now,
-        );
+        )?;
         Ok(Ok(outcome(detail, duration, log.records)))
     }
 
-    fn audit_calls(&mut self, key: &str, log: &CallLog, now: Timestamp) {
+    fn audit_calls(
+        &mut self,
+        key: &str,
+        log: &CallLog,
+        now: Timestamp,
+    ) -> Result<(), RespondError> {
         for call in &log.records {
             self.audit(
                 "api_call",
@@ -582,8 +591,9 @@ impl Responder {
                     "error": call.error,
                 }),
                 now,
-            );
+            )?;
         }
+        Ok(())
     }
 
     /// Reverts executed time-limited actions whose time is up.
@@ -629,7 +639,7 @@ impl Responder {
             let started = Instant::now();
             let mut log = CallLog::default();
             let result = connector.revert(&request, &execution, &mut log).await;
-            self.audit_calls(&record.idempotency_key, &log, now);
+            self.audit_calls(&record.idempotency_key, &log, now)?;
             let duration = riposte_action::millis(started.elapsed());
             let outcome = ActionOutcome {
                 idempotency_key: record.idempotency_key.clone(),
@@ -645,7 +655,7 @@ impl Responder {
                     record.status = ActionStatus::Reverted;
                     record.updated_at = now;
                     self.store.put_action(&record)?;
-                    self.audit("action", json!({"action": record.idempotency_key, "status": "reverted", "reason": "time limit reached"}), now);
+                    self.audit("action", json!({"action": record.idempotency_key, "status": "reverted", "reason": "time limit reached"}), now)?;
                     report.reverted.push(ActionOutcome {
                         detail: "time limit reached".to_owned(),
                         ..outcome
@@ -653,7 +663,7 @@ impl Responder {
                 }
                 Err(error) => {
                     let detail = format!("revert failed: {error}");
-                    self.audit("action", json!({"action": record.idempotency_key, "status": "revert_failed", "error": detail}), now);
+                    self.audit("action", json!({"action": record.idempotency_key, "status": "revert_failed", "error": detail}), now)?;
                     report.failed.push(ActionOutcome { detail, ..outcome });
                 }
             }

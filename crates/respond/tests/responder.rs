@@ -1182,3 +1182,39 @@ async fn status_edited_to_approved_is_not_executed() {
         ]
     );
 }
+
+#[tokio::test]
+async fn unwritable_audit_log_stops_before_any_call() {
+    let state = state_file();
+    let server = okta_server().await;
+    let mut recorder = responder(
+        &state.path,
+        vec![okta_connector(&server)],
+        ResponseSettings::default(),
+    );
+    recorder
+        .record_plans(&[step(clear_sessions(ALICE), Decision::Execute)], at(0))
+        .unwrap();
+    recorder.into_store().close().unwrap();
+    rusqlite::Connection::open(&state.path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER block_audit BEFORE INSERT ON audit \
+             BEGIN SELECT RAISE(ABORT, 'audit blocked'); END;",
+        )
+        .unwrap();
+
+    let mut blocked = responder(
+        &state.path,
+        vec![okta_connector(&server)],
+        ResponseSettings::default(),
+    );
+    let error = blocked.run(false, at(5)).await.unwrap_err();
+    assert!(error.to_string().contains("audit blocked"), "{error}");
+    assert!(requests(&server).is_empty(), "{:?}", requests(&server));
+    assert_eq!(
+        status(blocked.store(), &key(&clear_sessions(ALICE))),
+        ActionStatus::Executing,
+        "the claim was taken before the audit record failed, so the next run verifies first"
+    );
+}
