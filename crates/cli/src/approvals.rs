@@ -61,6 +61,17 @@ enum ApprovalsCommand {
 }
 
 pub fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
+    if let ApprovalsCommand::Approve { by, .. } | ApprovalsCommand::Deny { by, .. } = &args.command
+    {
+        if by.trim().is_empty() {
+            anyhow::bail!("empty --by: give the name of the person who decides, for the audit log");
+        }
+    }
+    if let ApprovalsCommand::Deny { reason, .. } = &args.command {
+        if reason.trim().is_empty() {
+            anyhow::bail!("empty --reason: say why the action is denied, for the audit log");
+        }
+    }
     match args.command {
         ApprovalsCommand::List { state, all, format } => list(&state, all, format),
         ApprovalsCommand::Approve { state, id, by } => {
@@ -104,7 +115,14 @@ fn list(state: &PathBuf, all: bool, format: OutputFormat) -> anyhow::Result<Exit
     if format == OutputFormat::Text && approvals.is_empty() {
         writeln!(out, "No {}approvals.", if all { "" } else { "pending " })?;
     }
+    let now = chrono::Utc::now();
     for approval in approvals {
+        // An approval past its timeout is expired, even before `respond` records it so.
+        let status = if approval.status == ApprovalStatus::Pending && approval.timeout_at <= now {
+            ApprovalStatus::Expired.as_str()
+        } else {
+            approval.status.as_str()
+        };
         let action = store.action(&approval.action_key)?;
         let (kind, target, incident, policies) = action.as_ref().map_or_else(
             || {
@@ -131,7 +149,7 @@ fn list(state: &PathBuf, all: bool, format: OutputFormat) -> anyhow::Result<Exit
                 json!({
                     "type": "approval",
                     "id": approval.id,
-                    "status": approval.status.as_str(),
+                    "status": status,
                     "action": approval.action_key,
                     "kind": kind,
                     "target": target,
@@ -148,7 +166,7 @@ fn list(state: &PathBuf, all: bool, format: OutputFormat) -> anyhow::Result<Exit
                 out,
                 "{:>4}  {:<8}  {:<30}  {}  incident {}  expires {}",
                 approval.id,
-                approval.status.as_str(),
+                status,
                 kind,
                 Escaped(&target),
                 incident,

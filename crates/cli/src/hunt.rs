@@ -22,8 +22,8 @@ const EXAMPLES: &str = "Examples:
   riposte hunt --config riposte.toml --geoip GeoLite2-City.mmdb --rejects rejects.jsonl logs/
   riposte hunt --state riposte.db --inventory inventory.yaml logs/
 
-Exit status: 0 when every record was read, 2 when any record was rejected or any input could
-not be read, 1 for a usage or configuration error.";
+Exit status: 0 when every record was read, 2 when any record was rejected, any input could
+not be read or (with --respond) any action failed, 1 for a usage or configuration error.";
 
 /// Hunt for identity abuse in log files: normalize, detect, group into incidents, and print
 /// the containment plan. Never executes any action.

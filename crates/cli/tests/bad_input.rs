@@ -606,3 +606,50 @@ fn validate_checks_connector_settings_without_secrets() {
         assert!(stderr.contains(problem), "{config}: {stderr}");
     }
 }
+
+#[test]
+fn approvals_need_a_name_and_a_reason() {
+    let folder = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let hunt = riposte(
+        &["hunt", "--state", "state.db", examples.to_str().unwrap()],
+        folder.path(),
+    );
+    assert_eq!(hunt.status.code(), Some(0));
+    for (args, problem) in [
+        (
+            &["approve", "--state", "state.db", "1", "--by", " "][..],
+            "empty --by",
+        ),
+        (
+            &[
+                "deny", "--state", "state.db", "1", "--by", "", "--reason", "x",
+            ],
+            "empty --by",
+        ),
+        (
+            &[
+                "deny", "--state", "state.db", "1", "--by", "alice", "--reason", "  ",
+            ],
+            "empty --reason",
+        ),
+    ] {
+        let output = riposte(&[&["approvals"][..], args].concat(), folder.path());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(problem), "{args:?}: {stderr}");
+    }
+    let listed = riposte(
+        &[
+            "approvals",
+            "list",
+            "--state",
+            "state.db",
+            "--format",
+            "jsonl",
+        ],
+        folder.path(),
+    );
+    let pending = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(pending.lines().count(), 2, "nothing was decided: {pending}");
+}
