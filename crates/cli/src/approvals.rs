@@ -1,8 +1,9 @@
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use riposte_engine::Config;
 use riposte_report::Escaped;
 use riposte_respond::{Responder, ResponseSettings};
 use riposte_store::{ApprovalStatus, Store};
@@ -46,6 +47,9 @@ enum ApprovalsCommand {
         /// Who approves, recorded in the audit log.
         #[arg(long, value_name = "NAME")]
         by: String,
+        /// Configuration file (TOML) whose `[response]` table names the escalation target.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Deny an action; it is never executed.
     Deny {
@@ -57,6 +61,9 @@ enum ApprovalsCommand {
         /// Why, recorded in the audit log.
         #[arg(long, value_name = "TEXT")]
         reason: String,
+        /// Configuration file (TOML) whose `[response]` table names the escalation target.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -74,8 +81,13 @@ pub fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
     }
     match args.command {
         ApprovalsCommand::List { state, all, format } => list(&state, all, format),
-        ApprovalsCommand::Approve { state, id, by } => {
-            let mut responder = responder(&state)?;
+        ApprovalsCommand::Approve {
+            state,
+            id,
+            by,
+            config,
+        } => {
+            let mut responder = responder(&state, config.as_deref())?;
             responder.approve(id, &by, chrono::Utc::now())?;
             println!(
                 "approval {id} approved by {}: the next `riposte respond` executes it",
@@ -88,8 +100,9 @@ pub fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
             id,
             by,
             reason,
+            config,
         } => {
-            let mut responder = responder(&state)?;
+            let mut responder = responder(&state, config.as_deref())?;
             responder.deny(id, &by, &reason, chrono::Utc::now())?;
             println!("approval {id} denied by {}", Escaped(&by));
             Ok(ExitCode::SUCCESS)
@@ -97,14 +110,16 @@ pub fn run(args: ApprovalsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn responder(state: &PathBuf) -> anyhow::Result<Responder> {
+/// Opens the state file for deciding approvals, with the response settings of `config`: an
+/// approval decided after its timeout expires, and the audit record names the escalation.
+fn responder(state: &Path, config: Option<&Path>) -> anyhow::Result<Responder> {
+    let settings = match config {
+        Some(path) => Config::load(path)?.response,
+        None => ResponseSettings::default(),
+    };
     let mut store = Store::open_existing(state)?;
     store.lock_for_writing()?;
-    Ok(Responder::new(
-        store,
-        Vec::new(),
-        ResponseSettings::default(),
-    ))
+    Ok(Responder::new(store, Vec::new(), settings))
 }
 
 fn list(state: &PathBuf, all: bool, format: OutputFormat) -> anyhow::Result<ExitCode> {
