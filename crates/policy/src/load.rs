@@ -60,7 +60,12 @@ pub(crate) fn read_policy_file(path: &Path) -> Result<String, Vec<PolicyError>> 
             "the file is {size} bytes, over the limit of {MAX_POLICY_BYTES} bytes"
         )));
     }
-    std::fs::read_to_string(path).map_err(|error| read_error(error.to_string()))
+    let text = std::fs::read_to_string(path).map_err(|error| read_error(error.to_string()))?;
+    // Editors on Windows may start the file with a byte order mark, which Cedar does not read.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
 }
 
 /// The deepest nesting of brackets, conditionals, member accesses or unary operators a policy
