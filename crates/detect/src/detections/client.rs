@@ -1,11 +1,16 @@
 //! Descriptions of the client side of an event, shared by detections: the software family a
 //! user agent names, and the network an address belongs to.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 
+use foldhash::fast::RandomState;
 use ipnet::IpNet;
 use riposte_model::{IpClass, Source};
+
+/// Maximum number of user agents a [`UserAgentCache`] keeps. A full cache is cleared.
+const MAX_CACHED_USER_AGENTS: usize = 4096;
 
 /// Product tokens read from one user agent. Real agents have fewer than 20; the cap bounds
 /// the work on a hostile value.
@@ -143,6 +148,28 @@ pub(crate) fn parse_user_agent(user_agent: &str) -> Option<Software> {
     }
     let first = tokens.first().filter(|token| !token.name.is_empty())?;
     Some(tool(first.name, first.major()))
+}
+
+/// The results of [`parse_user_agent`] for recently seen user agents. Each client sends the
+/// same agent on every event, so most lookups skip the parse.
+#[derive(Default)]
+pub(crate) struct UserAgentCache {
+    parsed: HashMap<Box<str>, Option<Software>, RandomState>,
+}
+
+impl UserAgentCache {
+    /// Returns what [`parse_user_agent`] returns for `user_agent`.
+    pub(crate) fn parse(&mut self, user_agent: &str) -> Option<Software> {
+        if let Some(software) = self.parsed.get(user_agent) {
+            return software.clone();
+        }
+        let software = parse_user_agent(user_agent);
+        if self.parsed.len() >= MAX_CACHED_USER_AGENTS {
+            self.parsed.clear();
+        }
+        self.parsed.insert(user_agent.into(), software.clone());
+        software
+    }
 }
 
 /// Returns true for values that logs write in place of a missing one: empty, `unknown`,

@@ -107,8 +107,8 @@ use serde_json::{Value, json};
 
 use crate::detections::ExpiringMap;
 use crate::detections::client::{
-    Network, NetworkChange, NetworkView, Software, is_aws_written_user_agent, is_internal,
-    is_placeholder, parse_user_agent,
+    Network, NetworkChange, NetworkView, Software, UserAgentCache, is_aws_written_user_agent,
+    is_internal, is_placeholder,
 };
 use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
 use crate::{Context, Detector, Enabled, format_duration};
@@ -232,7 +232,7 @@ struct Sighting<'a> {
 }
 
 impl<'a> Sighting<'a> {
-    fn of(event: &'a Event) -> Option<Self> {
+    fn of(event: &'a Event, user_agents: &mut UserAgentCache) -> Option<Self> {
         if event.outcome == Outcome::Failure {
             return None;
         }
@@ -250,7 +250,7 @@ impl<'a> Sighting<'a> {
         if is_aws_written_user_agent(user_agent) {
             return None;
         }
-        let software = parse_user_agent(user_agent)?;
+        let software = user_agents.parse(user_agent)?;
         Some(Self {
             event,
             network,
@@ -357,6 +357,7 @@ pub struct SessionReplay {
     tracks: ExpiringMap<IdentifierKey, Track>,
     /// Token identifiers, which expire sooner than sessions.
     token_tracks: ExpiringMap<IdentifierKey, Track>,
+    user_agents: UserAgentCache,
 }
 
 impl SessionReplay {
@@ -369,6 +370,7 @@ impl SessionReplay {
             token_tracks: ExpiringMap::new(duration_from_secs(
                 settings.token_lifetime_secs.min(settings.idle_timeout_secs),
             )),
+            user_agents: UserAgentCache::default(),
         }
     }
 
@@ -614,7 +616,7 @@ impl Detector for SessionReplay {
         if identifiers.is_empty() {
             return;
         }
-        let Some(sighting) = Sighting::of(event) else {
+        let Some(sighting) = Sighting::of(event, &mut self.user_agents) else {
             return;
         };
         let replays: Vec<Replay> = identifiers
