@@ -2,7 +2,9 @@
 //! baseline as it was before the event, then teaches the baseline, the identity graph and,
 //! with a state store, the batch of changes to save.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use foldhash::fast::RandomState;
 
 use riposte_baseline::{Baseline, BaselineCache, BaselineSettings, Feature};
 use riposte_detect::{Context, DetectionSettings, Detectors};
@@ -26,12 +28,12 @@ pub(crate) struct Analysis {
     baselines: BaselineCache,
     baseline_settings: BaselineSettings,
     /// Compact ids of the identities seen, used as baseline keys and store ids.
-    identity_ids: HashMap<IdentityKey, i64>,
+    identity_ids: HashMap<IdentityKey, i64, RandomState>,
     graph: IdentityGraph,
     /// Actors the graph has already seen in this run. What the graph learns from an event
     /// depends only on the actor's key, kind, e-mail and role session, which do not change
     /// between events of one actor, so each actor is shown to the graph once.
-    graph_seen: std::collections::HashSet<(IdentityKey, IdentityKind)>,
+    graph_seen: HashSet<(IdentityKey, IdentityKind), RandomState>,
     /// Privileges seen granted in this run, per identity key.
     privileges: BTreeMap<IdentityKey, Vec<GrantedPrivilege>>,
     findings: Vec<Finding>,
@@ -51,9 +53,9 @@ impl Analysis {
             detectors: Detectors::new(detections),
             baselines: BaselineCache::with_settings(baseline_settings),
             baseline_settings: baseline_settings.clone(),
-            identity_ids: HashMap::new(),
+            identity_ids: HashMap::default(),
             graph: IdentityGraph::new(inventory),
-            graph_seen: std::collections::HashSet::new(),
+            graph_seen: HashSet::default(),
             privileges: BTreeMap::new(),
             findings: Vec::new(),
             persistence,

@@ -13,6 +13,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 
+use foldhash::fast::RandomState;
 use riposte_model::{Event, Provider, Timestamp};
 use serde::Deserialize;
 
@@ -109,7 +110,7 @@ pub struct ReorderBuffer {
     capacity: usize,
     heap: BinaryHeap<Reverse<Entry>>,
     /// Ids of buffered events and of recently released ones.
-    seen: HashSet<DedupKey>,
+    seen: HashSet<DedupKey, RandomState>,
     /// Released ids in release order, forgotten oldest first.
     released: VecDeque<DedupKey>,
     latest: Option<Timestamp>,
@@ -125,7 +126,7 @@ impl ReorderBuffer {
                 .unwrap_or(chrono::TimeDelta::MAX),
             capacity: settings.max_buffered_events.max(1),
             heap: BinaryHeap::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             released: VecDeque::new(),
             latest: None,
             last_released: None,

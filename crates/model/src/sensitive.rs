@@ -1,4 +1,4 @@
-use std::fmt;
+use std::fmt::{self, Write};
 
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -28,7 +28,8 @@ impl Sensitive {
         let mut text = String::with_capacity(19);
         text.push_str("sha256:");
         for byte in digest.iter().take(6) {
-            text.push_str(&format!("{byte:02x}"));
+            // Writing to a `String` cannot fail.
+            let _ = write!(text, "{byte:02x}");
         }
         text
     }

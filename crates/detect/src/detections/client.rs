@@ -1,11 +1,16 @@
 //! Descriptions of the client side of an event, shared by detections: the software family a
 //! user agent names, and the network an address belongs to.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 
+use foldhash::fast::RandomState;
 use ipnet::IpNet;
 use riposte_model::{IpClass, Source};
+
+/// Maximum number of user agents a [`UserAgentCache`] keeps. A full cache is cleared.
+const MAX_CACHED_USER_AGENTS: usize = 4096;
 
 /// Product tokens read from one user agent. Real agents have fewer than 20; the cap bounds
 /// the work on a hostile value.
@@ -143,6 +148,28 @@ pub(crate) fn parse_user_agent(user_agent: &str) -> Option<Software> {
     }
     let first = tokens.first().filter(|token| !token.name.is_empty())?;
     Some(tool(first.name, first.major()))
+}
+
+/// The results of [`parse_user_agent`] for recently seen user agents. Each client sends the
+/// same agent on every event, so most lookups skip the parse.
+#[derive(Default)]
+pub(crate) struct UserAgentCache {
+    parsed: HashMap<Box<str>, Option<Software>, RandomState>,
+}
+
+impl UserAgentCache {
+    /// Returns what [`parse_user_agent`] returns for `user_agent`.
+    pub(crate) fn parse(&mut self, user_agent: &str) -> Option<Software> {
+        if let Some(software) = self.parsed.get(user_agent) {
+            return software.clone();
+        }
+        let software = parse_user_agent(user_agent);
+        if self.parsed.len() >= MAX_CACHED_USER_AGENTS {
+            self.parsed.clear();
+        }
+        self.parsed.insert(user_agent.into(), software.clone());
+        software
+    }
 }
 
 /// Returns true for values that logs write in place of a missing one: empty, `unknown`,
@@ -307,26 +334,31 @@ impl NetworkChange {
     }
 }
 
-impl Network {
+/// The parts of a [`Network`] that comparisons read, borrowed from an event's source, so that
+/// comparing costs no allocation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct NetworkView<'a> {
+    pub(crate) address: IpAddr,
+    pub(crate) prefix: IpNet,
+    pub(crate) asn: Option<u32>,
+    pub(crate) country: Option<&'a str>,
+}
+
+impl<'a> NetworkView<'a> {
     /// Returns the network of an event's source, or `None` when the origin is not an IP
     /// address.
-    pub(crate) fn of(source: &Source) -> Option<Self> {
+    pub(crate) fn of(source: &'a Source) -> Option<Self> {
         let address = source.origin.ip()?.to_canonical();
         let country = source
             .geo
             .as_ref()
-            .and_then(|geo| geo.country.clone())
+            .and_then(|geo| geo.country.as_deref())
             .filter(|country| !country.trim().is_empty());
         Some(Self {
             address,
             prefix: network_prefix(address),
             asn: source.asn.as_ref().map(|asn| asn.number),
-            asn_organization: source.asn.as_ref().and_then(|asn| asn.organization.clone()),
             country,
-            place: source
-                .geo
-                .as_ref()
-                .map_or_else(|| "unknown place".to_owned(), |geo| geo.place()),
         })
     }
 
@@ -337,7 +369,7 @@ impl Network {
             (Some(mine), Some(theirs)) => (mine != theirs, false),
             _ => (false, self.prefix != other.prefix),
         };
-        let country = match (&self.country, &other.country) {
+        let country = match (self.country, other.country) {
             (Some(mine), Some(theirs)) => !mine.eq_ignore_ascii_case(theirs),
             _ => false,
         };
@@ -345,6 +377,39 @@ impl Network {
             asn,
             prefix,
             country,
+        }
+    }
+}
+
+impl Network {
+    /// Returns the network of an event's source, or `None` when the origin is not an IP
+    /// address.
+    pub(crate) fn of(source: &Source) -> Option<Self> {
+        NetworkView::of(source).map(|view| Self::from_view(view, source))
+    }
+
+    /// Returns the network of `source`, whose view is `view`, with the names a reader needs.
+    pub(crate) fn from_view(view: NetworkView<'_>, source: &Source) -> Self {
+        Self {
+            address: view.address,
+            prefix: view.prefix,
+            asn: view.asn,
+            asn_organization: source.asn.as_ref().and_then(|asn| asn.organization.clone()),
+            country: view.country.map(Box::from),
+            place: source
+                .geo
+                .as_ref()
+                .map_or_else(|| "unknown place".to_owned(), |geo| geo.place()),
+        }
+    }
+
+    /// Returns the parts of the network that comparisons read.
+    pub(crate) fn view(&self) -> NetworkView<'_> {
+        NetworkView {
+            address: self.address,
+            prefix: self.prefix,
+            asn: self.asn,
+            country: self.country.as_deref(),
         }
     }
 
@@ -532,13 +597,13 @@ mod tests {
     fn networks_compare_by_asn_then_prefix() {
         let a = Network::of(&source("203.0.113.10", Some(64500))).unwrap();
         let same_asn = Network::of(&source("198.51.100.20", Some(64500))).unwrap();
-        assert!(!a.compare(&same_asn).any());
+        assert!(!a.view().compare(&same_asn.view()).any());
         let other_asn = Network::of(&source("203.0.113.11", Some(64511))).unwrap();
-        assert!(a.compare(&other_asn).asn);
+        assert!(a.view().compare(&other_asn.view()).asn);
         let no_asn_same_prefix = Network::of(&source("203.0.113.200", None)).unwrap();
-        assert!(!a.compare(&no_asn_same_prefix).any());
+        assert!(!a.view().compare(&no_asn_same_prefix.view()).any());
         let no_asn_other_prefix = Network::of(&source("198.51.100.20", None)).unwrap();
-        assert!(a.compare(&no_asn_other_prefix).prefix);
+        assert!(a.view().compare(&no_asn_other_prefix.view()).prefix);
         assert_eq!(no_asn_other_prefix.name(), "198.51.100.0/24");
     }
 
@@ -547,8 +612,8 @@ mod tests {
         let a = Network::of(&source("2001:db8:1:1::1", None)).unwrap();
         let b = Network::of(&source("2001:db8:1:2::1", None)).unwrap();
         let c = Network::of(&source("2001:db8:2:1::1", None)).unwrap();
-        assert!(!a.compare(&b).any());
-        assert!(a.compare(&c).prefix);
+        assert!(!a.view().compare(&b.view()).any());
+        assert!(a.view().compare(&c.view()).prefix);
         assert_eq!(a.name(), "2001:db8:1::/48");
     }
 
@@ -556,6 +621,6 @@ mod tests {
     fn mapped_ipv4_is_compared_as_ipv4() {
         let a = Network::of(&source("::ffff:203.0.113.10", None)).unwrap();
         let b = Network::of(&source("203.0.113.99", None)).unwrap();
-        assert!(!a.compare(&b).any());
+        assert!(!a.view().compare(&b.view()).any());
     }
 }

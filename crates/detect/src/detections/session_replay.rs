@@ -107,8 +107,8 @@ use serde_json::{Value, json};
 
 use crate::detections::ExpiringMap;
 use crate::detections::client::{
-    Network, NetworkChange, Software, is_aws_written_user_agent, is_internal, is_placeholder,
-    parse_user_agent,
+    Network, NetworkChange, NetworkView, Software, UserAgentCache, is_aws_written_user_agent,
+    is_internal, is_placeholder,
 };
 use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
 use crate::{Context, Detector, Enabled, format_duration};
@@ -221,8 +221,18 @@ struct Client {
     familiarity: NetworkFamiliarity,
 }
 
-impl Client {
-    fn of(event: &Event) -> Option<Self> {
+/// The client of one event as far as comparing it with an origin needs, borrowed from the
+/// event. Most uses of an identifier match their origin, so the owned [`Client`] is built
+/// only for an event that becomes an origin or a replay.
+struct Sighting<'a> {
+    event: &'a Event,
+    network: NetworkView<'a>,
+    user_agent: &'a str,
+    software: Software,
+}
+
+impl<'a> Sighting<'a> {
+    fn of(event: &'a Event, user_agents: &mut UserAgentCache) -> Option<Self> {
         if event.outcome == Outcome::Failure {
             return None;
         }
@@ -235,32 +245,36 @@ impl Client {
         if is_internal(event.source.ip_class) {
             return None;
         }
-        let network = Network::of(&event.source)?;
+        let network = NetworkView::of(&event.source)?;
         let user_agent = event.source.user_agent.as_deref()?;
         if is_aws_written_user_agent(user_agent) {
             return None;
         }
-        let software = parse_user_agent(user_agent)?;
+        let software = user_agents.parse(user_agent)?;
         Some(Self {
-            time: event.time,
+            event,
             network,
-            user_agent: user_agent.into(),
+            user_agent,
             software,
+        })
+    }
+
+    /// Returns the client, with its network judged against the actor's baseline. Judging
+    /// runs a baseline assessment, which is why it waits until the client becomes an origin
+    /// or a replay.
+    fn judged(&self, context: &Context<'_>) -> Client {
+        let event = self.event;
+        Client {
+            time: event.time,
+            network: Network::from_view(self.network, &event.source),
+            user_agent: self.user_agent.into(),
+            software: self.software.clone(),
             actor: event.actor.key.clone(),
             actor_kind: event.actor.kind,
             actor_name: event.actor.display_name().into(),
             evidence: Evidence::of(event),
-            // Judged only when the client becomes an origin or a replay, because judging
-            // runs a baseline assessment.
-            familiarity: NetworkFamiliarity::Unjudged,
-        })
-    }
-
-    /// Returns the client with its network judged against the actor's baseline.
-    fn judged(&self, event: &Event, context: &Context<'_>) -> Self {
-        let mut client = self.clone();
-        client.familiarity = NetworkFamiliarity::of(event, context);
-        client
+            familiarity: NetworkFamiliarity::of(event, context),
+        }
     }
 
     /// Returns the part of a client that makes it a distinct second client.
@@ -268,12 +282,14 @@ impl Client {
         ClientKey {
             asn: self.network.asn,
             prefix: self.network.asn.is_none().then_some(self.network.prefix),
-            country: self.network.country.as_deref().map(str::to_ascii_lowercase),
+            country: self.network.country.map(str::to_ascii_lowercase),
             family: self.software.family.to_ascii_lowercase(),
             major: self.software.major,
         }
     }
+}
 
+impl Client {
     fn describe(&self) -> String {
         format!(
             "{address} ({network}, {place}) with {software} at {time}",
@@ -341,6 +357,7 @@ pub struct SessionReplay {
     tracks: ExpiringMap<IdentifierKey, Track>,
     /// Token identifiers, which expire sooner than sessions.
     token_tracks: ExpiringMap<IdentifierKey, Track>,
+    user_agents: UserAgentCache,
 }
 
 impl SessionReplay {
@@ -353,14 +370,14 @@ impl SessionReplay {
             token_tracks: ExpiringMap::new(duration_from_secs(
                 settings.token_lifetime_secs.min(settings.idle_timeout_secs),
             )),
+            user_agents: UserAgentCache::default(),
         }
     }
 
     /// Returns the identifiers an event carries, without repeating a value that appears
     /// under two kinds (Okta records often carry one value as both session and root session).
-    fn identifiers(event: &Event) -> Vec<IdentifierKey> {
-        let provider = event.format.provider();
-        let session_kind = if provider == Provider::Aws {
+    fn identifiers(event: &Event) -> Vec<(IdentifierKind, &Sensitive)> {
+        let session_kind = if event.format.provider() == Provider::Aws {
             IdentifierKind::TemporaryKey
         } else {
             IdentifierKind::Session
@@ -370,36 +387,38 @@ impl SessionReplay {
             (IdentifierKind::RootSession, &event.root_session_id),
             (IdentifierKind::Token, &event.token_id),
         ];
-        let mut keys: Vec<IdentifierKey> = Vec::with_capacity(3);
+        let mut identifiers: Vec<(IdentifierKind, &Sensitive)> = Vec::with_capacity(3);
         for (kind, value) in candidates {
             let Some(value) = value else {
                 continue;
             };
             if is_placeholder(value.expose())
-                || keys.iter().any(|key| key.value.expose() == value.expose())
+                || identifiers
+                    .iter()
+                    .any(|(_, known)| known.expose() == value.expose())
             {
                 continue;
             }
-            keys.push(IdentifierKey {
-                provider,
-                kind,
-                value: value.clone(),
-            });
+            identifiers.push((kind, value));
         }
-        keys
+        identifiers
     }
 
     /// Records one use of an identifier and returns the replay it shows, if any.
     fn track_use(
         &mut self,
-        key: IdentifierKey,
-        client: &Client,
-        event: &Event,
+        kind: IdentifierKind,
+        value: &Sensitive,
+        sighting: &Sighting<'_>,
         context: &Context<'_>,
     ) -> Option<Replay> {
-        let provider = key.provider;
-        let kind = key.kind;
-        let fingerprint = key.value.fingerprint();
+        let provider = sighting.event.format.provider();
+        let key = IdentifierKey {
+            provider,
+            kind,
+            value: value.clone(),
+        };
+        let time = sighting.event.time;
 
         let (tracks, max_lifetime) = if kind == IdentifierKind::Token {
             (
@@ -410,17 +429,17 @@ impl SessionReplay {
             (&mut self.tracks, self.max_lifetime)
         };
         let mut created = false;
-        let track = tracks.touch_or_insert_with(key, client.time, || {
+        let track = tracks.touch_or_insert_with(key, time, || {
             created = true;
-            Track::new(client.judged(event, context))
+            Track::new(sighting.judged(context))
         });
         if created {
             return None;
         }
 
-        let since_origin = client.time - track.origin.time;
+        let since_origin = time - track.origin.time;
         if since_origin > max_lifetime {
-            *track = Track::new(client.judged(event, context));
+            *track = Track::new(sighting.judged(context));
             return None;
         }
         if -since_origin > max_lifetime {
@@ -428,12 +447,12 @@ impl SessionReplay {
             return None;
         }
 
-        let change = track.origin.network.compare(&client.network);
-        if !change.any() || track.origin.software.same_release(&client.software) {
+        let change = track.origin.network.view().compare(&sighting.network);
+        if !change.any() || track.origin.software.same_release(&sighting.software) {
             return None;
         }
 
-        let client_key = client.key();
+        let client_key = sighting.key();
         if track.reported.contains(&client_key) || track.reported.len() >= MAX_REPORTED_CLIENTS {
             return None;
         }
@@ -441,7 +460,8 @@ impl SessionReplay {
         Some(Replay {
             provider,
             kind,
-            fingerprint,
+            // Computed only for a replay, which is rare, because a SHA-256 digest per use is costly.
+            fingerprint: value.fingerprint(),
             origin: track.origin.clone(),
             change,
         })
@@ -592,21 +612,21 @@ impl Detector for SessionReplay {
     }
 
     fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>) {
-        let keys = Self::identifiers(event);
-        if keys.is_empty() {
+        let identifiers = Self::identifiers(event);
+        if identifiers.is_empty() {
             return;
         }
-        let Some(client) = Client::of(event) else {
+        let Some(sighting) = Sighting::of(event, &mut self.user_agents) else {
             return;
         };
-        let replays: Vec<Replay> = keys
+        let replays: Vec<Replay> = identifiers
             .into_iter()
-            .filter_map(|key| self.track_use(key, &client, event, context))
+            .filter_map(|(kind, value)| self.track_use(kind, value, &sighting, context))
             .collect();
         if replays.is_empty() {
             return;
         }
-        let client = client.judged(event, context);
+        let client = sighting.judged(context);
         if let Some(finding) = self.finding(&replays, &client, event) {
             findings.push(finding);
         }
