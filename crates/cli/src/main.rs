@@ -106,8 +106,8 @@ fn init_tracing() {
     let mut filter = tracing_subscriber::EnvFilter::try_from_env("RIPOSTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     // The AWS SDK and the HTTP stack log requests with their headers at debug and trace
-    // levels, the session token and signatures included, so they stay at info whatever
-    // RIPOSTE_LOG asks.
+    // levels, the session token and signatures included. These targets stay at info whatever
+    // level RIPOSTE_LOG sets.
     for target in QUIET_TARGETS {
         if let Ok(directive) = format!("{target}=info").parse() {
             filter = filter.add_directive(directive);

@@ -115,8 +115,8 @@ impl AwsSettings {
     }
 }
 
-/// Checks an endpoint URL: `https`, or `http` on a loopback address only, because the signed
-/// requests carry the session token in a header; a host, and no credentials.
+/// Checks an endpoint URL: a host, no credentials, and `https`. Plain `http` is accepted on a
+/// loopback address only, because the signed requests carry the session token in a header.
 fn check_endpoint_url(url: &str) -> Result<(), ActionError> {
     let (scheme, rest) = match url.split_once("://") {
         Some((scheme, rest)) if scheme == "https" || scheme == "http" => (scheme, rest),
