@@ -5,7 +5,7 @@ use anyhow::bail;
 use clap::Args;
 use riposte_engine::Config;
 use riposte_identity::Inventory;
-use riposte_policy::PolicySchema;
+use riposte_policy::{PolicyEngine, PolicySchema};
 use riposte_report::Escaped;
 
 /// Check a configuration file, an inventory, a response policy or a playbook directory with
@@ -87,9 +87,22 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = &args.policy {
         let checked =
-            PolicySchema::builtin().and_then(|schema| riposte_policy::validate_file(path, &schema));
+            PolicySchema::builtin().and_then(|schema| PolicyEngine::from_file(path, schema));
         match checked {
-            Ok(()) => println!("{}: valid against the policy schema", path.display()),
+            Ok(engine) => {
+                let count = engine.policy_ids().count();
+                println!(
+                    "{}: valid against the policy schema ({count} policies)",
+                    path.display()
+                );
+                if count == 0 {
+                    eprintln!(
+                        "riposte: warning: {} holds no policy, so every action would only be \
+                         recommended",
+                        path.display()
+                    );
+                }
+            }
             Err(errors) => {
                 valid = false;
                 print_errors(&errors);

@@ -479,7 +479,7 @@ fn shipped_policy_and_playbooks_are_valid() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("policies/default.cedar: valid against the policy schema"),
+        stdout.contains("policies/default.cedar: valid against the policy schema (6 policies)"),
         "{stdout}"
     );
     assert!(
@@ -652,4 +652,19 @@ fn approvals_need_a_name_and_a_reason() {
     );
     let pending = String::from_utf8_lossy(&listed.stdout);
     assert_eq!(pending.lines().count(), 2, "nothing was decided: {pending}");
+}
+
+#[test]
+fn policy_without_any_policy_is_valid_with_a_warning() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("empty.cedar"), "// nothing yet\n").unwrap();
+    let output = riposte(&["validate", "--policy", "empty.cedar"], folder.path());
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "warning: empty.cedar holds no policy, so every action would only be recommended"
+        ),
+        "{stderr}"
+    );
 }

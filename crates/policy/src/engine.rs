@@ -161,6 +161,11 @@ impl PolicyEngine {
         &self.schema
     }
 
+    /// Returns the `@id` of every policy, in id order.
+    pub fn policy_ids(&self) -> impl Iterator<Item = &str> {
+        self.info.keys().map(String::as_str)
+    }
+
     /// Decides what to do with the action `kind` (an [`riposte_action::Action::kind`] or a
     /// planner action id) on `identity` for an incident described by `context`.
     pub fn decide(
