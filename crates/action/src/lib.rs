@@ -395,6 +395,17 @@ pub trait Connector: Send + Sync {
     ) -> Result<(), ActionError>;
 }
 
+/// Returns true for a URL host on this machine: `localhost`, or a loopback address, written
+/// with or without the brackets of an IPv6 URL host. Connectors accept plain `http` only there.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
 /// Converts a duration to whole milliseconds for a call record, saturating.
 pub fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -403,6 +414,30 @@ pub fn millis(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "example.com",
+            "[::]",
+            "localhost.",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 
     fn request(incident: &str, action: Action) -> ActionRequest {
         ActionRequest {

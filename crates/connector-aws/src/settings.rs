@@ -142,11 +142,7 @@ fn check_endpoint_url(url: &str) -> Result<(), ActionError> {
             "invalid endpoint_url `{url}`: expected a host"
         )));
     }
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|address| address.is_loopback());
-    if scheme == "http" && !loopback {
+    if scheme == "http" && !riposte_action::is_loopback_host(host) {
         return Err(configuration(format!(
             "invalid endpoint_url `{url}`: scheme `http` is allowed only on a loopback address; \
              expected `https`"

@@ -5,7 +5,6 @@
 //! may still be written in the file itself (`token`, `client_secret`) when the operator
 //! insists, and the connector then logs a warning when it is built.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use riposte_action::{ActionError, RetryPolicy, System};
@@ -228,12 +227,7 @@ fn check_url(
             ),
         ));
     }
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|address| address.is_loopback());
+    let loopback = riposte_action::is_loopback_host(host);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
