@@ -177,7 +177,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         None => Config::default(),
     };
     if args.respond {
-        crate::respond::check_connectors(&config)?;
+        crate::respond::check_connectors(&config, &riposte_connector_http::ProcessEnvironment)?;
     }
     let options = HuntOptions {
         paths: args.paths.clone(),

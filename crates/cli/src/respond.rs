@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use riposte_connector_http::ProcessEnvironment;
+use riposte_connector_http::{Environment, ProcessEnvironment};
 use riposte_engine::Config;
 use riposte_report::Escaped;
 use riposte_respond::{ActionOutcome, Responder, ResponseReport};
@@ -59,13 +59,13 @@ pub fn run(args: RespondArgs) -> anyhow::Result<ExitCode> {
     print_report(&args.state, &report, args.format)
 }
 
-/// Builds the configured connectors and drops them, so that a missing secret or an invalid
-/// URL stops a `hunt --respond` before it reads anything.
-pub fn check_connectors(config: &Config) -> anyhow::Result<()> {
+/// Builds the configured connectors with the secrets of `environment` and drops them, so that
+/// a missing secret or an invalid URL is reported before any work starts.
+pub fn check_connectors(config: &Config, environment: &dyn Environment) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         config
             .connectors
-            .build(&ProcessEnvironment)
+            .build(environment)
             .await
             .context("failed to set up the connectors")
             .map(drop)

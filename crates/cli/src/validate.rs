@@ -64,7 +64,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             ),
             Err(error) => {
                 valid = false;
-                eprintln!("riposte: {}", Escaped(&error.to_string()));
+                eprintln!("riposte: {}", Escaped(&format!("{error:#}")));
             }
         }
     }
@@ -146,9 +146,6 @@ fn print_errors(errors: &[impl ToString]) {
 /// read from the environment, so that URLs, timeouts and secret settings are checked on a
 /// machine that does not hold the secrets.
 fn check_connectors(config: &Config) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let url_variable = config
         .connectors
         .webhook
@@ -161,10 +158,7 @@ fn check_connectors(config: &Config) -> anyhow::Result<()> {
             "placeholder-secret".to_owned()
         })
     };
-    runtime
-        .block_on(config.connectors.build(&placeholder))
-        .map(drop)
-        .map_err(|error| anyhow::anyhow!("invalid connector settings: {error}"))
+    crate::respond::check_connectors(config, &placeholder)
 }
 
 fn connector_names(config: &Config) -> String {
