@@ -106,6 +106,21 @@ pub struct ActionOutcome {
     pub calls: Vec<ApiCallRecord>,
 }
 
+impl ActionOutcome {
+    /// Describes an action of `record` that made no API call in this run.
+    fn without_calls(record: &ActionRecord, action: &'static str, detail: String) -> Self {
+        Self {
+            idempotency_key: record.idempotency_key.clone(),
+            incident_id: record.incident_id.clone(),
+            action,
+            target: record.target.clone(),
+            detail,
+            duration_ms: 0,
+            calls: Vec::new(),
+        }
+    }
+}
+
 /// Carries out containment against a state file.
 pub struct Responder {
     store: Store,
@@ -367,50 +382,36 @@ impl Responder {
                         json!({"action": record.idempotency_key, "status": "failed", "error": reason}),
                         now,
                     )?;
-                    report.failed.push(ActionOutcome {
-                        idempotency_key: record.idempotency_key.clone(),
-                        incident_id: record.incident_id.clone(),
-                        action: "unknown",
-                        target: record.target.clone(),
-                        detail: reason,
-                        duration_ms: 0,
-                        calls: Vec::new(),
-                    });
+                    report
+                        .failed
+                        .push(ActionOutcome::without_calls(&record, "unknown", reason));
                     continue;
                 }
             };
             let system = request.action.system();
-            if !self.connectors.contains_key(&system) {
-                report.unconfigured.push(ActionOutcome {
-                    idempotency_key: record.idempotency_key.clone(),
-                    incident_id: record.incident_id.clone(),
-                    action: request.action.kind(),
-                    target: record.target.clone(),
-                    detail: format!("no {system} connector is configured"),
-                    duration_ms: 0,
-                    calls: Vec::new(),
-                });
+            let Some(connector) = self.connectors.get(&system).cloned() else {
+                let detail = format!("no {system} connector is configured");
+                report.unconfigured.push(ActionOutcome::without_calls(
+                    &record,
+                    request.action.kind(),
+                    detail,
+                ));
                 continue;
-            }
+            };
             if dry_run {
-                let detail = match self.connectors.get(&system).map(|c| c.plan(&request)) {
-                    Some(Ok(calls)) => calls
+                let detail = match connector.plan(&request) {
+                    Ok(calls) => calls
                         .iter()
                         .map(|call| format!("{} {}: {}", call.method, call.endpoint, call.summary))
                         .collect::<Vec<_>>()
                         .join("; "),
-                    Some(Err(error)) => format!("cannot be planned: {error}"),
-                    None => String::new(),
+                    Err(error) => format!("cannot be planned: {error}"),
                 };
-                report.would_execute.push(ActionOutcome {
-                    idempotency_key: record.idempotency_key.clone(),
-                    incident_id: record.incident_id.clone(),
-                    action: request.action.kind(),
-                    target: record.target.clone(),
+                report.would_execute.push(ActionOutcome::without_calls(
+                    &record,
+                    request.action.kind(),
                     detail,
-                    duration_ms: 0,
-                    calls: Vec::new(),
-                });
+                ));
                 continue;
             }
             if record.status == ActionStatus::Planned {
@@ -437,7 +438,7 @@ impl Responder {
                     continue;
                 }
             }
-            let outcome = self.execute(record, request, now).await?;
+            let outcome = self.execute(record, request, connector, now).await?;
             match outcome {
                 Ok(outcome) => report.executed.push(outcome),
                 Err(outcome) => report.failed.push(outcome),
@@ -456,10 +457,10 @@ impl Responder {
         &mut self,
         mut record: ActionRecord,
         request: ActionRequest,
+        connector: Arc<dyn Connector>,
         now: Timestamp,
     ) -> Result<Result<ActionOutcome, ActionOutcome>, RespondError> {
         let key = record.idempotency_key.clone();
-        let system = request.action.system();
         let outcome = |detail: String, duration_ms: u64, calls: Vec<ApiCallRecord>| ActionOutcome {
             idempotency_key: key.clone(),
             incident_id: request.incident_id.clone(),
@@ -469,20 +470,6 @@ impl Responder {
             duration_ms,
             calls,
         };
-        let Some(connector) = self.connectors.get(&system).cloned() else {
-            let detail = format!("no {system} connector is configured");
-            record.status = ActionStatus::Failed;
-            record.error = Some(detail.clone());
-            record.updated_at = now;
-            self.store.put_action(&record)?;
-            self.audit(
-                "action",
-                json!({"action": key, "status": "failed", "error": detail}),
-                now,
-            )?;
-            return Ok(Err(outcome(detail, 0, Vec::new())));
-        };
-
         let started = Instant::now();
         let mut log = CallLog::default();
         let previous_execution: Option<Execution> = record
@@ -616,15 +603,11 @@ impl Responder {
                 Ok(request) => request,
                 Err(error) => {
                     tracing::error!(action = %record.idempotency_key, %error, "action not reverted");
-                    report.failed.push(ActionOutcome {
-                        idempotency_key: record.idempotency_key.clone(),
-                        incident_id: record.incident_id.clone(),
-                        action: "unknown",
-                        target: record.target.clone(),
-                        detail: format!("revert failed: {error}"),
-                        duration_ms: 0,
-                        calls: Vec::new(),
-                    });
+                    report.failed.push(ActionOutcome::without_calls(
+                        &record,
+                        "unknown",
+                        format!("revert failed: {error}"),
+                    ));
                     continue;
                 }
             };
