@@ -489,7 +489,7 @@ fn shipped_policy_and_playbooks_are_valid() {
 }
 
 #[test]
-fn invalid_policy_and_playbook_name_file_line_and_problem() {
+fn invalid_policy_and_playbook_errors() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(
         folder.path().join("custom.cedar"),
@@ -533,7 +533,7 @@ fn invalid_policy_and_playbook_name_file_line_and_problem() {
 }
 
 #[test]
-fn hunt_with_an_invalid_policy_is_a_usage_error() {
+fn hunt_rejects_invalid_policy() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(
         folder.path().join("broken.cedar"),
@@ -655,7 +655,7 @@ fn approvals_need_a_name_and_a_reason() {
 }
 
 #[test]
-fn policy_without_any_policy_is_valid_with_a_warning() {
+fn empty_policy_file_warns() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("empty.cedar"), "// nothing yet\n").unwrap();
     let output = riposte(&["validate", "--policy", "empty.cedar"], folder.path());

@@ -920,8 +920,8 @@ fn approved_role_revocation_is_executed_against_moto() {
     assert!(inline_policies().is_empty());
     assert_eq!(providers.request_count(), 0);
 
-    // The AWS SDK logs each signed request at trace level, session token header included:
-    // riposte keeps those logs quiet whatever RIPOSTE_LOG asks.
+    // The AWS SDK logs each signed request at trace level, session token header included.
+    // riposte keeps those logs quiet whatever level RIPOSTE_LOG sets.
     let mut traced = secrets.clone();
     traced.push(("AWS_SESSION_TOKEN", AWS_SESSION_TOKEN.to_owned()));
     traced.push(("RIPOSTE_LOG", "trace".to_owned()));

@@ -55,7 +55,7 @@ fn example_inventory_loads_cleanly() {
 }
 
 #[test]
-fn non_human_identity_is_found_by_key_alias_and_role_session() {
+fn nhi_found_by_key_alias_and_session() {
     let inventory = parse(
         "non_human_identities:\n  - id: aws:arn:aws:iam::111111111111:role/app\n    \
          kind: instance_role\n    environment: prod\n    tags: [pci]\n    \
