@@ -11,9 +11,11 @@
 //! the buffer and for up to `max_buffered` events after they leave.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
+use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 use riposte_model::{Event, Provider, Timestamp};
 use serde::Deserialize;
 
@@ -39,7 +41,21 @@ impl Default for OrderingSettings {
     }
 }
 
-type DedupKey = (Provider, Box<str>);
+/// The id of a buffered or recently released event. `released` is the event's position in
+/// release order, `None` while it is buffered: it tells which entry to forget when a
+/// provider reuses an id, without hashing or comparing the id again.
+struct SeenId {
+    provider: Provider,
+    id: Box<str>,
+    released: Option<u64>,
+}
+
+/// A released id waiting to be forgotten: its hash and its position in release order.
+#[derive(Clone, Copy)]
+struct ReleasedId {
+    hash: u64,
+    position: u64,
+}
 
 /// A buffered event with its sort key. The id's hash orders events of the same time and
 /// provider cheaply. Equal hashes fall back to the id itself, so the order stays total and
@@ -48,15 +64,19 @@ struct Entry {
     time: Timestamp,
     provider: Provider,
     id_hash: u64,
+    /// The hash of the event's entry in `ReorderBuffer::seen`, seeded per process: it never
+    /// orders anything.
+    seen_hash: u64,
     event: Box<Event>,
 }
 
 impl Entry {
-    fn new(event: Box<Event>) -> Self {
+    fn new(event: Box<Event>, seen_hash: u64) -> Self {
         Self {
             time: event.time,
             provider: event.format.provider(),
             id_hash: stable_hash(&event.event_id),
+            seen_hash,
             event,
         }
     }
@@ -109,10 +129,13 @@ pub struct ReorderBuffer {
     max_lateness: chrono::TimeDelta,
     capacity: usize,
     heap: BinaryHeap<Reverse<Entry>>,
-    /// Ids of buffered events and of recently released ones.
-    seen: HashSet<DedupKey, RandomState>,
+    /// Ids of buffered events and of recently released ones, hashed with `hasher`.
+    seen: HashTable<SeenId>,
+    hasher: RandomState,
     /// Released ids in release order, forgotten oldest first.
-    released: VecDeque<DedupKey>,
+    released: VecDeque<ReleasedId>,
+    /// How many ids have been released so far.
+    released_count: u64,
     latest: Option<Timestamp>,
     last_released: Option<Timestamp>,
     stats: OrderStats,
@@ -126,8 +149,10 @@ impl ReorderBuffer {
                 .unwrap_or(chrono::TimeDelta::MAX),
             capacity: settings.max_buffered_events.max(1),
             heap: BinaryHeap::new(),
-            seen: HashSet::default(),
+            seen: HashTable::new(),
+            hasher: RandomState::default(),
             released: VecDeque::new(),
+            released_count: 0,
             latest: None,
             last_released: None,
             stats: OrderStats::default(),
@@ -140,22 +165,31 @@ impl ReorderBuffer {
 
     /// Adds an event and passes every event that is ready, in order, to `release`.
     pub fn push(&mut self, event: Box<Event>, release: &mut dyn FnMut(Box<Event>)) {
-        let key = (event.format.provider(), event.event_id.clone());
-        if self.seen.contains(&key) {
+        let provider = event.format.provider();
+        let hash = self.hasher.hash_one((provider, &*event.event_id));
+        let seen = self.seen.find(hash, |seen| {
+            seen.provider == provider && *seen.id == *event.event_id
+        });
+        if seen.is_some() {
             self.stats.duplicates += 1;
             return;
         }
+        let id = SeenId {
+            provider,
+            id: event.event_id.clone(),
+            released: None,
+        };
         if self.last_released.is_some_and(|last| event.time < last) {
             self.stats.late += 1;
-            self.remember_released(key);
+            self.insert_released(hash, id);
             release(event);
             return;
         }
-        self.seen.insert(key);
+        self.insert_seen(hash, id);
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
-        self.heap.push(Reverse(Entry::new(event)));
+        self.heap.push(Reverse(Entry::new(event, hash)));
 
         while self.heap.len() > self.capacity {
             self.stats.forced += 1;
@@ -184,27 +218,57 @@ impl ReorderBuffer {
     }
 
     fn release_one(&mut self, release: &mut dyn FnMut(Box<Event>)) {
-        let Some(Reverse(Entry { event, .. })) = self.heap.pop() else {
+        let Some(Reverse(Entry {
+            event, seen_hash, ..
+        })) = self.heap.pop()
+        else {
             return;
         };
         self.last_released = Some(event.time);
-        let key = (event.format.provider(), event.event_id.clone());
-        // The id is already in `seen`; remember when it may be forgotten.
-        self.released.push_back(key);
+        // The id is in `seen` as buffered; from now on it counts as released.
+        let position = self.next_release_position(seen_hash);
+        let provider = event.format.provider();
+        if let Some(seen) = self.seen.find_mut(seen_hash, |seen| {
+            seen.released.is_none() && seen.provider == provider && *seen.id == *event.event_id
+        }) {
+            seen.released = Some(position);
+        }
         self.forget_old_ids();
         release(event);
     }
 
-    fn remember_released(&mut self, key: DedupKey) {
-        self.seen.insert(key.clone());
-        self.released.push_back(key);
+    fn insert_seen(&mut self, hash: u64, id: SeenId) {
+        let hasher = &self.hasher;
+        self.seen
+            .insert_unique(hash, id, |seen| hasher.hash_one((seen.provider, &*seen.id)));
+    }
+
+    /// Adds the id of an event that leaves at once, as released.
+    fn insert_released(&mut self, hash: u64, mut id: SeenId) {
+        id.released = Some(self.next_release_position(hash));
+        self.insert_seen(hash, id);
         self.forget_old_ids();
+    }
+
+    /// Queues an id to be forgotten once `capacity` later ids have been released, and returns
+    /// its position in release order.
+    fn next_release_position(&mut self, hash: u64) -> u64 {
+        let position = self.released_count;
+        self.released_count += 1;
+        self.released.push_back(ReleasedId { hash, position });
+        position
     }
 
     fn forget_old_ids(&mut self) {
         while self.released.len() > self.capacity {
-            if let Some(old) = self.released.pop_front() {
-                self.seen.remove(&old);
+            let Some(old) = self.released.pop_front() else {
+                break;
+            };
+            if let Ok(entry) = self
+                .seen
+                .find_entry(old.hash, |seen| seen.released == Some(old.position))
+            {
+                entry.remove();
             }
         }
     }
@@ -302,6 +366,42 @@ mod tests {
         );
         assert_eq!(out, ["a", "old", "b"]);
         assert_eq!(buffer.stats().late, 1);
+    }
+
+    #[test]
+    fn copy_of_a_late_event_counts_once() {
+        let mut buffer = ReorderBuffer::new(&settings(60, 100));
+        let out = run(
+            &mut buffer,
+            vec![
+                event("a", "2024-01-01T00:00:00Z"),
+                event("b", "2024-01-01T01:00:00Z"),
+                event("old", "2023-12-31T23:59:30Z"),
+                event("old", "2023-12-31T23:59:30Z"),
+            ],
+        );
+        assert_eq!(out, ["a", "old", "b"]);
+        assert_eq!(buffer.stats().late, 1);
+        assert_eq!(buffer.stats().duplicates, 1);
+    }
+
+    #[test]
+    fn forgotten_id_is_read_again() {
+        let mut buffer = ReorderBuffer::new(&settings(0, 2));
+        let out = run(
+            &mut buffer,
+            vec![
+                event("a", "2024-01-01T00:00:00Z"),
+                event("b", "2024-01-01T00:00:01Z"),
+                event("c", "2024-01-01T00:00:02Z"),
+                event("d", "2024-01-01T00:00:03Z"),
+                // Four ids left since `a`; only the last two are remembered.
+                event("a", "2024-01-01T00:00:04Z"),
+                event("d", "2024-01-01T00:00:05Z"),
+            ],
+        );
+        assert_eq!(out, ["a", "b", "c", "d", "a"]);
+        assert_eq!(buffer.stats().duplicates, 1);
     }
 
     #[test]
