@@ -41,12 +41,12 @@ impl Default for OrderingSettings {
     }
 }
 
-/// The id of a buffered or recently released event. `released` is the event's position in
-/// release order, `None` while it is buffered: it tells which entry to forget when a
-/// provider reuses an id, without hashing or comparing the id again.
+/// An entry for the id of a buffered or recently released event.
 struct SeenId {
     provider: Provider,
     id: Box<str>,
+    /// The event's position in release order, or `None` while it is buffered. Forgetting
+    /// finds the entry by this position, so the id is not hashed or compared again.
     released: Option<u64>,
 }
 
@@ -225,7 +225,7 @@ impl ReorderBuffer {
             return;
         };
         self.last_released = Some(event.time);
-        // The id is in `seen` as buffered; from now on it counts as released.
+        // The id is in `seen` as buffered. From now on it counts as released.
         let position = self.next_release_position(seen_hash);
         let provider = event.format.provider();
         if let Some(seen) = self.seen.find_mut(seen_hash, |seen| {
@@ -395,7 +395,7 @@ mod tests {
                 event("b", "2024-01-01T00:00:01Z"),
                 event("c", "2024-01-01T00:00:02Z"),
                 event("d", "2024-01-01T00:00:03Z"),
-                // Four ids left since `a`; only the last two are remembered.
+                // Four ids were released after `a`, and only the last two are remembered.
                 event("a", "2024-01-01T00:00:04Z"),
                 event("d", "2024-01-01T00:00:05Z"),
             ],
