@@ -160,15 +160,19 @@ pub(crate) struct UserAgentCache {
 impl UserAgentCache {
     /// Returns what [`parse_user_agent`] returns for `user_agent`.
     pub(crate) fn parse(&mut self, user_agent: &str) -> Option<Software> {
-        if let Some(software) = self.parsed.get(user_agent) {
-            return software.clone();
+        self.get(user_agent).cloned()
+    }
+
+    /// Returns what [`parse_user_agent`] returns for `user_agent`, borrowed from the cache.
+    pub(crate) fn get(&mut self, user_agent: &str) -> Option<&Software> {
+        if !self.parsed.contains_key(user_agent) {
+            if self.parsed.len() >= MAX_CACHED_USER_AGENTS {
+                self.parsed.clear();
+            }
+            self.parsed
+                .insert(user_agent.into(), parse_user_agent(user_agent));
         }
-        let software = parse_user_agent(user_agent);
-        if self.parsed.len() >= MAX_CACHED_USER_AGENTS {
-            self.parsed.clear();
-        }
-        self.parsed.insert(user_agent.into(), software.clone());
-        software
+        self.parsed.get(user_agent).and_then(Option::as_ref)
     }
 }
 

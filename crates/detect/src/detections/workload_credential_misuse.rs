@@ -67,7 +67,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::detections::ExpiringMap;
-use crate::detections::client::{is_aws_console_user_agent, is_internal, parse_user_agent};
+use crate::detections::client::{
+    UserAgentCache, is_aws_console_user_agent, is_internal, parse_user_agent,
+};
 use crate::{Context, Detector, Enabled, format_duration};
 
 pub const ID: &str = "workload_credential_misuse";
@@ -155,25 +157,32 @@ impl AddressUse {
     }
 }
 
-/// Records `entry` in `uses`: updates the identity's entry when the use is later, else adds
-/// it, replacing the least recently seen identity when the list is full.
-fn record_use(uses: &mut Vec<AddressUse>, entry: AddressUse) {
+/// Records the use of an address by `event`'s actor in `uses`: updates the identity's entry
+/// when the use is later, else adds it, replacing the least recently seen identity when the
+/// list is full.
+fn record_use(uses: &mut Vec<AddressUse>, event: &Event) {
     if let Some(existing) = uses
         .iter_mut()
-        .find(|existing| existing.identity.key == entry.identity.key)
+        .find(|existing| existing.identity.key == event.actor.key)
     {
-        if entry.time >= existing.time {
-            *existing = entry;
+        if event.time >= existing.time {
+            // Updated in place: the identity rarely changes between uses, so it is copied
+            // only when it does.
+            if existing.identity != event.actor {
+                existing.identity = event.actor.clone();
+            }
+            existing.time = event.time;
+            existing.evidence = Evidence::of(event);
         }
         return;
     }
     if uses.len() < MAX_IDENTITIES_PER_ADDRESS {
-        uses.push(entry);
+        uses.push(AddressUse::of(event));
         return;
     }
     if let Some(oldest) = uses.iter_mut().min_by_key(|existing| existing.time) {
-        if entry.time > oldest.time {
-            *oldest = entry;
+        if event.time > oldest.time {
+            *oldest = AddressUse::of(event);
         }
     }
 }
@@ -185,6 +194,7 @@ pub struct WorkloadCredentialMisuse {
     workloads: ExpiringMap<IpAddr, Vec<AddressUse>>,
     /// When each workload, reason and address was last reported.
     reported: ExpiringMap<(IdentityKey, Reason, Box<str>), Timestamp>,
+    user_agents: UserAgentCache,
 }
 
 impl WorkloadCredentialMisuse {
@@ -199,6 +209,7 @@ impl WorkloadCredentialMisuse {
             humans: ExpiringMap::new(window),
             workloads: ExpiringMap::new(window),
             reported: ExpiringMap::new(window),
+            user_agents: UserAgentCache::default(),
         }
     }
 
@@ -231,7 +242,7 @@ impl WorkloadCredentialMisuse {
     }
 
     fn observe_workload(&mut self, event: &Event, findings: &mut Vec<Finding>) {
-        if let Some(reason) = interactive_reason(event) {
+        if let Some(reason) = interactive_reason(event, &mut self.user_agents) {
             let key = (
                 event.actor.key.clone(),
                 reason,
@@ -245,13 +256,12 @@ impl WorkloadCredentialMisuse {
         let Some(address) = Self::comparable_address(event) else {
             return;
         };
-        let workload = AddressUse::of(event);
         record_use(
             self.workloads
                 .touch_or_insert_with(address, event.time, Vec::new),
-            workload.clone(),
+            event,
         );
-        self.report_shared(address, &workload, findings);
+        self.report_shared(address, &AddressUse::of(event), findings);
     }
 
     fn observe_human(&mut self, event: &Event, findings: &mut Vec<Finding>) {
@@ -261,7 +271,7 @@ impl WorkloadCredentialMisuse {
         record_use(
             self.humans
                 .touch_or_insert_with(address, event.time, Vec::new),
-            AddressUse::of(event),
+            event,
         );
         let workloads: Vec<AddressUse> = self
             .workloads
@@ -446,7 +456,7 @@ impl WorkloadCredentialMisuse {
 }
 
 /// Returns why an event of a workload is interactive, if it is.
-fn interactive_reason(event: &Event) -> Option<Reason> {
+fn interactive_reason(event: &Event, user_agents: &mut UserAgentCache) -> Option<Reason> {
     let console_login = event.format == SourceFormat::CloudTrail
         && event.activity == Activity::SignIn
         && event.operation.as_ref() == "ConsoleLogin";
@@ -456,7 +466,9 @@ fn interactive_reason(event: &Event) -> Option<Reason> {
     }
     let user_agent = event.source.user_agent.as_deref()?;
     let browser = is_aws_console_user_agent(user_agent)
-        || parse_user_agent(user_agent).is_some_and(|software| software.browser);
+        || user_agents
+            .get(user_agent)
+            .is_some_and(|software| software.browser);
     browser.then_some(Reason::BrowserClient)
 }
 
