@@ -87,7 +87,15 @@ pub struct Framer<R> {
     line: u64,
     index: u64,
     finished: bool,
+    /// The size of the last record, at most [`MAX_CAPACITY_HINT`]: a new record's buffer
+    /// starts with this capacity, because records of one input have similar sizes and
+    /// growing a buffer from empty copies it several times.
+    capacity_hint: usize,
 }
+
+/// The largest capacity a record's buffer starts with, so that one large record does not
+/// make every later buffer large.
+const MAX_CAPACITY_HINT: usize = 64 * 1024;
 
 impl<R: BufRead> Framer<R> {
     pub fn new(reader: R) -> Self {
@@ -106,6 +114,7 @@ impl<R: BufRead> Framer<R> {
             line: 1,
             index: 0,
             finished: false,
+            capacity_hint: 0,
         }
     }
 
@@ -190,7 +199,7 @@ impl<R: BufRead> Framer<R> {
             let mut line = match self.lookahead.pop_front() {
                 Some(line) => line,
                 None => {
-                    let mut line = Vec::new();
+                    let mut line = self.new_buffer();
                     match read_line_capped(&mut self.reader, &mut line, self.max_record_bytes) {
                         Ok(LineRead::Eof) => return None,
                         Ok(LineRead::Line) => {}
@@ -230,6 +239,7 @@ impl<R: BufRead> Framer<R> {
                 return Some(item);
             }
             let terminated = line.last() == Some(&b'\n');
+            self.remember_size(line.len());
             strip_line_end(&mut line);
             let frame = Frame {
                 bytes: line,
@@ -243,6 +253,17 @@ impl<R: BufRead> Framer<R> {
                 FrameItem::LastLine(frame)
             });
         }
+    }
+
+    /// Returns an empty buffer for the next record, with room for a record of the last one's
+    /// size.
+    fn new_buffer(&self) -> Vec<u8> {
+        Vec::with_capacity(self.capacity_hint)
+    }
+
+    fn remember_size(&mut self, size: usize) {
+        // Room for one more byte, so that a record one byte larger does not regrow.
+        self.capacity_hint = size.saturating_add(1).min(MAX_CAPACITY_HINT);
     }
 
     /// Returns the next byte, from the bytes read ahead first.
@@ -333,8 +354,11 @@ impl<R: BufRead> Framer<R> {
             return Ok(Step::Continue);
         }
         let line = self.line;
-        let mut buffer = Vec::new();
+        let mut buffer = self.new_buffer();
         let item = self.scan_value(&mut buffer, line, 0)?;
+        if let FrameItem::Record(frame) = &item {
+            self.remember_size(frame.bytes.len());
+        }
         Ok(Step::Item(item))
     }
 
