@@ -8,7 +8,7 @@ use riposte_model::{CredentialKind, Event};
 
 use crate::hash::{bytes_key, exact_key, fold_24, text_key};
 use crate::time::hour_of_week;
-use crate::user_agent::{UserAgent, parse_user_agent};
+use crate::user_agent::{UserAgent, parse_user_agent_recent};
 
 /// A kind of value a baseline keeps a list of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,7 +139,10 @@ impl<'a> EventFeatures<'a> {
             city: present(geo.and_then(|geo| geo.city.as_deref())),
             asn: source.asn.as_ref().map(|asn| asn.number),
             address: source.origin.ip().map(|address| address.to_canonical()),
-            user_agent: source.user_agent.as_deref().and_then(parse_user_agent),
+            user_agent: source
+                .user_agent
+                .as_deref()
+                .and_then(parse_user_agent_recent),
             device: present(source.device_id.as_deref()),
             service: present(event.service.as_deref()),
             operation: present(Some(&event.operation)),

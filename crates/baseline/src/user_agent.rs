@@ -225,6 +225,136 @@ pub fn parse_user_agent(user_agent: &str) -> Option<UserAgent<'_>> {
     Some(tool(first.name, first.major()))
 }
 
+/// Parses a user agent as [`parse_user_agent`] does, reading the result from a per-thread
+/// table of recent agents when the agent is in it. A client sends the same agent on every
+/// event, and a lookup costs a fraction of a parse.
+pub(crate) fn parse_user_agent_recent(user_agent: &str) -> Option<UserAgent<'_>> {
+    let slot = recent_slot(user_agent);
+    let known = RECENT_AGENTS.with_borrow(|table| {
+        table
+            .get(slot)
+            .and_then(Option::as_ref)
+            .filter(|entry| *entry.agent == *user_agent)
+            .map(|entry| entry.parsed)
+    });
+    if let Some(parsed) = known {
+        return parsed.map(|parsed| parsed.borrow(user_agent));
+    }
+    let agent = parse_user_agent(user_agent);
+    let parsed = match agent {
+        None => Some(None),
+        Some(agent) => RecentAgent::of(user_agent, agent).map(Some),
+    };
+    if let Some(parsed) = parsed {
+        RECENT_AGENTS.with_borrow_mut(|table| {
+            if let Some(entry) = table.get_mut(slot) {
+                *entry = Some(RecentEntry {
+                    agent: user_agent.into(),
+                    parsed,
+                });
+            }
+        });
+    }
+    agent
+}
+
+/// Number of agents [`parse_user_agent_recent`] keeps per thread. An agent replaces the one
+/// in its slot, so the table never grows.
+const RECENT_SLOTS: usize = 256;
+
+thread_local! {
+    static RECENT_AGENTS: std::cell::RefCell<Vec<Option<RecentEntry>>> =
+        std::cell::RefCell::new((0..RECENT_SLOTS).map(|_| None).collect());
+}
+
+struct RecentEntry {
+    agent: Box<str>,
+    parsed: Option<RecentAgent>,
+}
+
+/// A parsed agent that does not borrow the agent's text. The family is a fixed name or a
+/// range of that text.
+#[derive(Clone, Copy)]
+struct RecentAgent {
+    family: RecentFamily,
+    major: Option<u64>,
+    browser: bool,
+}
+
+#[derive(Clone, Copy)]
+enum RecentFamily {
+    Fixed(&'static str),
+    Range { start: usize, end: usize },
+}
+
+/// The families [`parse_user_agent`] names with a fixed string rather than a token of the
+/// agent.
+const FIXED_FAMILIES: [&str; 14] = [
+    "Microsoft Office",
+    "aws-cli",
+    "boto3",
+    "PowerShell",
+    "MSAL",
+    "okhttp",
+    "curl",
+    "python-requests",
+    "Go-http-client",
+    "Edge",
+    "Opera",
+    "Firefox",
+    "Chrome",
+    "Safari",
+];
+
+impl RecentAgent {
+    /// Records where `agent`'s family comes from, or returns `None` when it is neither a part
+    /// of `user_agent` nor a fixed family.
+    fn of(user_agent: &str, agent: UserAgent<'_>) -> Option<Self> {
+        let base = user_agent.as_ptr() as usize;
+        let start = (agent.family.as_ptr() as usize).checked_sub(base);
+        let family = match start {
+            Some(start) if start + agent.family.len() <= user_agent.len() => RecentFamily::Range {
+                start,
+                end: start + agent.family.len(),
+            },
+            _ => RecentFamily::Fixed(
+                FIXED_FAMILIES
+                    .into_iter()
+                    .find(|name| *name == agent.family)?,
+            ),
+        };
+        Some(Self {
+            family,
+            major: agent.major,
+            browser: agent.browser,
+        })
+    }
+
+    fn borrow(self, user_agent: &str) -> UserAgent<'_> {
+        let family = match self.family {
+            RecentFamily::Fixed(name) => name,
+            RecentFamily::Range { start, end } => user_agent.get(start..end).unwrap_or_default(),
+        };
+        UserAgent {
+            family,
+            major: self.major,
+            browser: self.browser,
+        }
+    }
+}
+
+/// Picks the table slot of an agent from its length and its last bytes, where agents of one
+/// program differ in version numbers. A shared slot costs only a parse.
+fn recent_slot(user_agent: &str) -> usize {
+    let bytes = user_agent.as_bytes();
+    let tail = bytes.get(bytes.len().saturating_sub(16)..).unwrap_or(bytes);
+    let mut hash = bytes.len() as u64;
+    for &byte in tail {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash >> 32) as usize % RECENT_SLOTS
+}
+
 fn is_placeholder(value: &str) -> bool {
     value.is_empty()
         || ["unknown", "null", "<null>", "none", "n/a", "-"]
@@ -320,6 +450,47 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_table_matches_parse() {
+        let agents = [
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+            "aws-sdk-go/1.44.221 (go1.19.6; linux; amd64)",
+            "axios/1.6.0",
+            "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328)",
+            "unknown",
+            "",
+            "  curl/8.4.0  ",
+        ];
+        // Twice, so that the second round reads the table.
+        for _ in 0..2 {
+            for agent in agents {
+                assert_eq!(
+                    parse_user_agent_recent(agent),
+                    parse_user_agent(agent),
+                    "{agent}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn recent_table_shared_slot() {
+        // Different texts with the same length and tail share a slot.
+        let first = "abc/1.0 x-tail-0123456789abcdef";
+        let second = "xyz/2.0 x-tail-0123456789abcdef";
+        assert_eq!(recent_slot(first), recent_slot(second));
+        for _ in 0..2 {
+            assert_eq!(
+                parse_user_agent_recent(first).map(|agent| agent.family),
+                Some("abc")
+            );
+            assert_eq!(
+                parse_user_agent_recent(second).map(|agent| agent.family),
+                Some("xyz")
+            );
+        }
+    }
 
     fn family(user_agent: &str) -> String {
         parse_user_agent(user_agent)
