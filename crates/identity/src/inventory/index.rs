@@ -189,9 +189,18 @@ impl Index {
         self.names.get(&(namespace, normalized)).copied()
     }
 
+    /// Returns true when no inventory entry declares a name, so that no lookup can match and
+    /// the keys need not be written out.
+    fn has_no_names(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// Returns the entry that names `key` or, failing that, the workload whose role `key`
     /// is a session of.
     pub(crate) fn claim(&self, key: &IdentityKey) -> Option<Claim> {
+        if self.has_no_names() && self.roles.is_empty() {
+            return None;
+        }
         self.claim_declared(key).or_else(|| {
             let (account, role, _) = split_session_arn(&key.id)?;
             (key.provider == Provider::Aws)
@@ -208,6 +217,9 @@ impl Index {
             source: ClaimSource::Inventory,
             line,
         };
+        if self.has_no_names() {
+            return None;
+        }
         if let Some(found) = self.lookup(Namespace::Key, normalize_key(key.provider, &key.id)) {
             return Some(inventory(found));
         }
@@ -261,6 +273,9 @@ impl Index {
     }
 
     fn role(&self, account: &str, role: &str) -> Option<Claim> {
+        if self.roles.is_empty() {
+            return None;
+        }
         let &(position, line) = self.roles.get(&(account.to_owned(), role.to_lowercase()))?;
         Some(Claim {
             entity: Entity::Nhi(position),
@@ -275,6 +290,9 @@ impl Index {
     }
 
     pub(crate) fn person_named(&self, name: &str) -> Option<usize> {
+        if self.has_no_names() {
+            return None;
+        }
         let found = match normalize_email(name) {
             Some(email) => self.lookup(Namespace::Email, email),
             None => self.lookup(Namespace::Login, name.to_lowercase()),
@@ -286,8 +304,10 @@ impl Index {
     }
 
     pub(crate) fn is_break_glass(&self, key: &IdentityKey) -> bool {
-        self.break_glass
-            .contains(&normalize_key(key.provider, &key.id))
+        !self.break_glass.is_empty()
+            && self
+                .break_glass
+                .contains(&normalize_key(key.provider, &key.id))
     }
 
     pub(crate) fn declared_keys(&self, entity: Entity) -> Vec<(IdentityKey, usize)> {
