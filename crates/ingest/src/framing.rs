@@ -570,7 +570,7 @@ struct ScanState {
 /// Returns the position of the first `"` or `\` in `bytes`.
 ///
 /// Most strings in a record are keys and short values, for which the setup of a vectorized
-/// search costs more than the search: the first bytes are checked eight at a time in a
+/// search costs more than the search. So the first bytes are checked eight at a time in a
 /// 64-bit word, and only the rest of a longer string goes to `memchr`.
 fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
