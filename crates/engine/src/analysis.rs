@@ -2,7 +2,7 @@
 //! baseline as it was before the event, then teaches the baseline, the identity graph and,
 //! with a state store, the batch of changes to save.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use foldhash::fast::RandomState;
 
@@ -32,8 +32,9 @@ pub(crate) struct Analysis {
     graph: IdentityGraph,
     /// Actors the graph has already seen in this run. What the graph learns from an event
     /// depends only on the actor's key, kind, e-mail and role session, which do not change
-    /// between events of one actor, so each actor is shown to the graph once.
-    graph_seen: HashSet<(IdentityKey, IdentityKind), RandomState>,
+    /// between events of one actor, so each actor is shown to the graph once. The value has
+    /// one bit per [`IdentityKind`] the key was seen with.
+    graph_seen: HashMap<IdentityKey, u32, RandomState>,
     /// Privileges seen granted in this run, per identity key.
     privileges: BTreeMap<IdentityKey, Vec<GrantedPrivilege>>,
     findings: Vec<Finding>,
@@ -55,7 +56,7 @@ impl Analysis {
             baseline_settings: baseline_settings.clone(),
             identity_ids: HashMap::default(),
             graph: IdentityGraph::new(inventory),
-            graph_seen: HashSet::default(),
+            graph_seen: HashMap::default(),
             privileges: BTreeMap::new(),
             findings: Vec::new(),
             persistence,
@@ -146,14 +147,24 @@ impl Analysis {
     }
 
     /// Learns links between accounts and the privileges granted by the event.
+    /// Returns true the first time `key` is seen with `kind`, and remembers it.
+    fn first_graph_sight(&mut self, key: &IdentityKey, kind: IdentityKind) -> bool {
+        // `Unknown` is the last kind, so every kind has a bit in a `u32`.
+        const _: () = assert!((IdentityKind::Unknown as u32) < u32::BITS);
+        let bit = 1_u32 << (kind as u32);
+        if let Some(kinds) = self.graph_seen.get_mut(key) {
+            let first = *kinds & bit == 0;
+            *kinds |= bit;
+            return first;
+        }
+        self.graph_seen.insert(key.clone(), bit);
+        true
+    }
+
     fn learn_relations(&mut self, event: &Event, actor_id: Option<i64>) -> Result<(), StateError> {
         let first_sight =
             event.is_successful_authentication() || !event.activity.is_authentication();
-        let links = if first_sight
-            && self
-                .graph_seen
-                .insert((event.actor.key.clone(), event.actor.kind))
-        {
+        let links = if first_sight && self.first_graph_sight(&event.actor.key, event.actor.kind) {
             if self.graph_seen.len() > MAX_CACHED_IDS {
                 self.graph_seen.clear();
             }
