@@ -97,12 +97,25 @@ pub fn u64_of(value: &Value) -> Option<u64> {
 
 /// Returns `text` unless it is empty or a placeholder that means "no value".
 pub fn present(text: &str) -> Option<&str> {
-    let trimmed = text.trim();
+    let trimmed = trim(text);
     let placeholder = trimmed.is_empty()
         || trimmed.eq_ignore_ascii_case("null")
         || trimmed.eq_ignore_ascii_case("<null>")
         || trimmed == "-";
     (!placeholder).then_some(text)
+}
+
+/// Returns `text` without leading and trailing whitespace, as `str::trim` does. Most values
+/// start and end with a printable ASCII character, which is never whitespace, and are
+/// returned without decoding any character.
+pub fn trim(text: &str) -> &str {
+    let printable = |byte: Option<&u8>| byte.is_some_and(|byte| matches!(byte, b'!'..=b'~'));
+    let bytes = text.as_bytes();
+    if printable(bytes.first()) && printable(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
 }
 
 /// Parses a string that holds serialized JSON (Log Analytics exports write nested objects
@@ -140,6 +153,28 @@ mod tests {
         assert_eq!(str_at(&record, &["d"]), Some("value"));
         assert_eq!(str_at(&record, &["e"]), None);
         assert_eq!(str_at(&record, &["missing", "deeper"]), None);
+    }
+
+    #[test]
+    fn trim_matches_str_trim() {
+        let samples = [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\ta\n",
+            "\u{a0}a\u{2003}",
+            "a\u{3000}",
+            "\u{85}x",
+            "x\u{1c}",
+            "é",
+            " é ",
+            "~!",
+            "\u{7f}a",
+        ];
+        for sample in samples {
+            assert_eq!(trim(sample), sample.trim(), "{sample:?}");
+        }
     }
 
     #[test]

@@ -181,7 +181,7 @@ fn interactive(record: &Value, event_type: &str, activity: Activity) -> Option<b
 /// Returns the string at `path` unless it is absent, a "no value" placeholder, or Okta's
 /// `unknown`, which the System Log writes for ids, logins and user agents it does not have.
 fn known_str<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
-    str_at(value, path).filter(|text| !text.trim().eq_ignore_ascii_case("unknown"))
+    str_at(value, path).filter(|text| !json::trim(text).eq_ignore_ascii_case("unknown"))
 }
 
 #[cfg(test)]
