@@ -4,6 +4,7 @@
 //! such as `"<null>"` and `"null"`. These helpers return `None` for all of them, so that a
 //! normalizer only deals with present values.
 
+mod parser;
 mod value;
 
 pub use value::{Object, Value, compare_keys, parse, parse_str};

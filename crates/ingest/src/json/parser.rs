@@ -1,0 +1,1002 @@
+//! A recursive-descent JSON parser that builds [`Value`] directly from the text.
+//!
+//! It reads the bytes itself instead of going through serde's `Deserializer` and
+//! `Visitor`. It scans strings eight bytes at a time, collects the members of all open
+//! objects on one shared stack, and allocates each object's vector once with its final
+//! length, where the `Visitor` grows a vector from a guessed capacity.
+//!
+//! It accepts only input that it parses to the same [`Value`] as the `serde_json` path in
+//! [`value`](super::value). For anything else it returns `None`: syntax errors, control
+//! characters or invalid escapes in strings, lone surrogates, trailing characters, and
+//! nesting deeper than `serde_json` allows. The caller then parses the same text with
+//! `serde_json`, so errors keep `serde_json`'s messages and positions.
+
+use std::borrow::Cow;
+
+use serde_json::Number;
+
+use super::value::{Object, Value};
+
+/// Maximum nesting of arrays and objects that `serde_json` accepts. Its `Deserializer`
+/// (read in version 1.0.154) starts with a recursion budget of 128 and takes one for each
+/// array or object it enters. It fails when the budget reaches zero, at the 128th level.
+const MAX_DEPTH: usize = 127;
+
+/// Initial capacity of the shared member stack, enough for the objects of a typical log
+/// record.
+const STACK_CAPACITY: usize = 64;
+
+/// Parses a JSON document, or returns `None` when the input is not one that this parser
+/// accepts. Every accepted input parses to the same value as with `serde_json`.
+pub(super) fn parse_fast(text: &str) -> Option<Value<'_>> {
+    let mut parser = Parser {
+        text,
+        position: 0,
+        depth: 0,
+        members: Vec::with_capacity(STACK_CAPACITY),
+        elements: Vec::new(),
+    };
+    parser.skip_whitespace();
+    let value = parser.value()?;
+    parser.skip_whitespace();
+    (parser.position == text.len()).then_some(value)
+}
+
+/// Returns the length of the longest prefix of `bytes` without a quote, a backslash or a
+/// control character, the bytes that end the plain part of a string.
+///
+/// It tests eight bytes at a time with integer arithmetic. A byte below 0x20, or a byte
+/// that equals a quote or backslash after an XOR, makes the subtraction of 0x20 or 0x01
+/// borrow from that byte and sets its high bit, which `& !word` keeps only for bytes below
+/// 0x80. A borrow can flag a byte above a match too, but never one below it, so the
+/// lowest flagged byte is the first match.
+#[inline(always)]
+fn plain_run_length(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH_BITS: u64 = ONES * 0x80;
+    let mut length = 0;
+    while let Some(chunk) = bytes.get(length..).and_then(<[u8]>::first_chunk::<8>) {
+        let word = u64::from_le_bytes(*chunk);
+        let quotes = word ^ (ONES * u64::from(b'"'));
+        let backslashes = word ^ (ONES * u64::from(b'\\'));
+        let flagged = (word.wrapping_sub(ONES * 0x20) & !word
+            | quotes.wrapping_sub(ONES) & !quotes
+            | backslashes.wrapping_sub(ONES) & !backslashes)
+            & HIGH_BITS;
+        if flagged != 0 {
+            // Little-endian order puts the first byte in the lowest bits.
+            return length + flagged.trailing_zeros() as usize / 8;
+        }
+        length += 8;
+    }
+    while let Some(&byte) = bytes.get(length) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        length += 1;
+    }
+    length
+}
+
+/// Reads the value at the parser's position, binds it to `$value` and evaluates `$store`,
+/// or returns `None` from the enclosing function when the input is not accepted.
+///
+/// Each kind of value is stored in its own arm. When a function returned the value to one
+/// shared store instead, the compiler copied it through the stack with stores and loads of
+/// different widths, and those reloads were the hottest instructions in a `perf` profile.
+macro_rules! read_value {
+    ($parser:ident, $value:ident => $store:expr) => {
+        match $parser.peek()? {
+            b'"' => {
+                $parser.position += 1;
+                match $parser.plain_string()? {
+                    PlainString::Complete(text) => {
+                        let $value = Value::String(Cow::Borrowed(text));
+                        $store
+                    }
+                    PlainString::EscapeAt(backslash) => {
+                        let start = $parser.position;
+                        let $value =
+                            Value::String(Cow::Owned($parser.escaped_string(start, backslash)?));
+                        $store
+                    }
+                }
+            }
+            b'{' => {
+                let $value = $parser.object()?;
+                $store
+            }
+            b'[' => {
+                let $value = $parser.array()?;
+                $store
+            }
+            b't' => {
+                $parser.literal(b"true")?;
+                let $value = Value::Bool(true);
+                $store
+            }
+            b'f' => {
+                $parser.literal(b"false")?;
+                let $value = Value::Bool(false);
+                $store
+            }
+            b'n' => {
+                $parser.literal(b"null")?;
+                let $value = Value::Null;
+                $store
+            }
+            b'-' | b'0'..=b'9' => {
+                let $value = Value::Number($parser.number()?);
+                $store
+            }
+            _ => return None,
+        }
+    };
+}
+
+/// The result of [`Parser::plain_string`].
+enum PlainString<'a> {
+    /// A string without escape sequences, borrowed from the input.
+    Complete(&'a str),
+    /// The offset of the first backslash of a string with escape sequences.
+    EscapeAt(usize),
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    /// Byte offset of the next unread byte.
+    position: usize,
+    /// Number of arrays and objects that enclose the position.
+    depth: usize,
+    /// Members of the objects being read, innermost last. Each object takes its members off
+    /// the top when it closes.
+    members: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// Elements of the arrays being read, shared in the same way.
+    elements: Vec<Value<'a>>,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.position).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.position += 1;
+        Some(byte)
+    }
+
+    /// Skips the four whitespace bytes that JSON allows.
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.position += 1;
+        }
+    }
+
+    fn value(&mut self) -> Option<Value<'a>> {
+        Some(read_value!(self, value => value))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.position.checked_add(word.len())?;
+        if self.text.as_bytes().get(self.position..end)? != word {
+            return None;
+        }
+        self.position = end;
+        Some(())
+    }
+
+    /// Steps over the opening bracket of an array or object, failing when that nests
+    /// deeper than `serde_json` allows.
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        self.position += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    #[inline(never)]
+    fn object(&mut self) -> Option<Value<'a>> {
+        self.enter()?;
+        self.skip_whitespace();
+        if self.peek()? == b'}' {
+            self.position += 1;
+            self.depth -= 1;
+            return Some(Value::Object(Object::default()));
+        }
+        let base = self.members.len();
+        loop {
+            if self.next()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if self.next()? != b':' {
+                return None;
+            }
+            self.skip_whitespace();
+            read_value!(self, value => self.members.push((key, value)));
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => self.skip_whitespace(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        self.depth -= 1;
+        // `split_off` copies the members in one block into a new vector sized for them.
+        let members = self.members.split_off(base);
+        Some(Value::Object(Object::from_members(members)))
+    }
+
+    #[inline(never)]
+    fn array(&mut self) -> Option<Value<'a>> {
+        self.enter()?;
+        self.skip_whitespace();
+        if self.peek()? == b']' {
+            self.position += 1;
+            self.depth -= 1;
+            return Some(Value::Array(Vec::new()));
+        }
+        let base = self.elements.len();
+        loop {
+            read_value!(self, value => self.elements.push(value));
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => self.skip_whitespace(),
+                b']' => break,
+                _ => return None,
+            }
+        }
+        self.depth -= 1;
+        Some(Value::Array(self.elements.split_off(base)))
+    }
+
+    /// Reads a string whose opening quote has been read. A string without escape sequences
+    /// is borrowed from the input, as `serde_json` borrows it.
+    #[inline(always)]
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        match self.plain_string()? {
+            PlainString::Complete(text) => Some(Cow::Borrowed(text)),
+            PlainString::EscapeAt(backslash) => self
+                .escaped_string(self.position, backslash)
+                .map(Cow::Owned),
+        }
+    }
+
+    /// Reads a string whose opening quote has been read, up to its closing quote or its
+    /// first backslash. At a backslash, the position stays at the start of the string.
+    #[inline(always)]
+    fn plain_string(&mut self) -> Option<PlainString<'a>> {
+        let start = self.position;
+        let end = self.scan_string_run()?;
+        if self.text.as_bytes().get(end) == Some(&b'"') {
+            self.position = end + 1;
+            return self.text.get(start..end).map(PlainString::Complete);
+        }
+        Some(PlainString::EscapeAt(end))
+    }
+
+    /// Returns the offset of the next quote or backslash, or `None` when the string ends
+    /// without one or a control character comes first. JSON forbids the bytes below 0x20
+    /// in strings, and `serde_json` rejects them.
+    #[inline(always)]
+    fn scan_string_run(&self) -> Option<usize> {
+        let rest = self.text.as_bytes().get(self.position..)?;
+        let end = self.position + plain_run_length(rest);
+        match self.text.as_bytes().get(end)? {
+            b'"' | b'\\' => Some(end),
+            _ => None,
+        }
+    }
+
+    /// Reads the rest of a string from its first backslash at `backslash`, copying the
+    /// text from `start` and decoding each escape sequence.
+    fn escaped_string(&mut self, start: usize, backslash: usize) -> Option<String> {
+        let mut text = String::with_capacity(backslash - start + 16);
+        text.push_str(self.text.get(start..backslash)?);
+        self.position = backslash;
+        loop {
+            // The position is at a quote or a backslash: `scan_string_run` stops at nothing
+            // else.
+            if self.next()? == b'"' {
+                return Some(text);
+            }
+            self.escape(&mut text)?;
+            let run_start = self.position;
+            let run_end = self.scan_string_run()?;
+            text.push_str(self.text.get(run_start..run_end)?);
+            self.position = run_end;
+        }
+    }
+
+    /// Decodes the escape sequence after a backslash into `text`.
+    fn escape(&mut self, text: &mut String) -> Option<()> {
+        let decoded = match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => self.unicode_escape()?,
+            _ => return None,
+        };
+        text.push(decoded);
+        Some(())
+    }
+
+    /// Decodes a `\u` escape whose `\u` has been read. A character outside the Basic
+    /// Multilingual Plane is written as a UTF-16 surrogate pair, `\uD83D\uDE00`. A lone
+    /// surrogate is an error in `serde_json` and makes this parser give up.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let unit = self.hex_escape()?;
+        if !(0xD800..=0xDBFF).contains(&unit) {
+            // `from_u32` rejects the trailing surrogates 0xDC00 to 0xDFFF.
+            return char::from_u32(unit);
+        }
+        if self.next()? != b'\\' || self.next()? != b'u' {
+            return None;
+        }
+        let trailing = self.hex_escape()?;
+        if !(0xDC00..=0xDFFF).contains(&trailing) {
+            return None;
+        }
+        char::from_u32(0x1_0000 + ((unit - 0xD800) << 10) + (trailing - 0xDC00))
+    }
+
+    /// Reads the four hexadecimal digits of a `\u` escape, in either case.
+    fn hex_escape(&mut self) -> Option<u32> {
+        let mut unit = 0;
+        for _ in 0..4 {
+            let digit = char::from(self.next()?).to_digit(16)?;
+            unit = unit * 16 + digit;
+        }
+        Some(unit)
+    }
+
+    /// Reads a number. Integers that fit in 64 bits are converted here. Everything else
+    /// (fractions, exponents, `-0` and integers too large for 64 bits) goes to
+    /// `serde_json::Number`'s `FromStr`, which runs `serde_json`'s own number parser, so
+    /// that floating-point results match it bit for bit.
+    fn number(&mut self) -> Option<Number> {
+        let start = self.position;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.position += 1;
+        }
+        // The significand of the integer part, or `None` once it exceeds `u64`.
+        let mut significand = Some(0_u64);
+        match self.next()? {
+            b'0' => {
+                // JSON forbids leading zeros, such as `01`.
+                if self.peek().is_some_and(|byte| byte.is_ascii_digit()) {
+                    return None;
+                }
+            }
+            first @ b'1'..=b'9' => {
+                significand = Some(u64::from(first - b'0'));
+                while let Some(digit @ b'0'..=b'9') = self.peek() {
+                    significand = significand
+                        .and_then(|value| value.checked_mul(10))
+                        .and_then(|value| value.checked_add(u64::from(digit - b'0')));
+                    self.position += 1;
+                }
+            }
+            _ => return None,
+        }
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            self.position += 1;
+            self.digits()?;
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.position += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.position += 1;
+            }
+            self.digits()?;
+            integer = false;
+        }
+        if integer {
+            match (negative, significand) {
+                (false, Some(value)) => return Some(Number::from(value)),
+                // `serde_json` reads `-0` as the float -0.0, which `FromStr` gives below.
+                (true, Some(value)) if value != 0 => {
+                    if let Some(negated) = 0_i64.checked_sub_unsigned(value) {
+                        return Some(Number::from(negated));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.text.get(start..self.position)?.parse().ok()
+    }
+
+    /// Skips one or more decimal digits.
+    fn digits(&mut self) -> Option<()> {
+        let first = self.position;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.position += 1;
+        }
+        (self.position > first).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+    use proptest::test_runner::Config;
+
+    use super::parse_fast;
+    use crate::json::{Value, parse};
+
+    /// Parses with `serde_json` alone, as [`parse`] did before the hand-written parser. The
+    /// tests compare every result with this one.
+    fn parse_with_serde(bytes: &[u8]) -> Result<Value<'_>, serde_json::Error> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(bytes),
+        }
+    }
+
+    /// Compares two values strictly: beyond `PartialEq`, strings must both be borrowed from
+    /// the same bytes or both be owned, and numbers must have the same kind (unsigned,
+    /// signed or float) and the same bits, so that -0.0 differs from 0.0.
+    fn identical(left: &Value, right: &Value) -> bool {
+        match (left, right) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(left), Value::Bool(right)) => left == right,
+            (Value::Number(left), Value::Number(right)) => {
+                left.is_u64() == right.is_u64()
+                    && left.is_i64() == right.is_i64()
+                    && left.is_f64() == right.is_f64()
+                    && left.as_u64() == right.as_u64()
+                    && left.as_i64() == right.as_i64()
+                    && left.as_f64().map(f64::to_bits) == right.as_f64().map(f64::to_bits)
+            }
+            (Value::String(left), Value::String(right)) => identical_strings(left, right),
+            (Value::Array(left), Value::Array(right)) => {
+                left.len() == right.len()
+                    && left
+                        .iter()
+                        .zip(right)
+                        .all(|(left, right)| identical(left, right))
+            }
+            (Value::Object(left), Value::Object(right)) => {
+                left.len() == right.len()
+                    && left.clone().into_iter().zip(right.clone()).all(
+                        |((left_key, left_value), (right_key, right_value))| {
+                            identical_strings(&left_key, &right_key)
+                                && identical(&left_value, &right_value)
+                        },
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    #[expect(
+        clippy::ptr_arg,
+        reason = "whether a string is borrowed or owned is part of the comparison"
+    )]
+    fn identical_strings(left: &Cow<str>, right: &Cow<str>) -> bool {
+        match (left, right) {
+            (Cow::Borrowed(left), Cow::Borrowed(right)) => {
+                left.as_ptr() == right.as_ptr() && left == right
+            }
+            (Cow::Owned(left), Cow::Owned(right)) => left == right,
+            _ => false,
+        }
+    }
+
+    /// Checks that [`parse`] returns what `serde_json` returns for `bytes`, including the
+    /// message and position of an error, and that the hand-written parser accepts exactly
+    /// the valid documents, so that the comparison covers it and not only the fallback.
+    ///
+    /// Both paths build objects with `Object::from_members`, so a value is also compared
+    /// with the `serde_json::Value` of the same bytes, which checks the handling of
+    /// repeated keys independently.
+    fn check_against_serde(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let input = String::from_utf8_lossy(bytes);
+        let expected = parse_with_serde(bytes);
+        let actual = parse(bytes);
+        match (&actual, &expected) {
+            (Ok(actual), Ok(expected)) => {
+                prop_assert!(
+                    identical(actual, expected),
+                    "{input:?}\nparse: {actual:?}\nserde_json: {expected:?}"
+                );
+                let reference = serde_json::from_slice::<serde_json::Value>(bytes);
+                prop_assert_eq!(Some(actual.to_serde()), reference.ok(), "{:?}", input);
+            }
+            (Err(actual), Err(expected)) => {
+                prop_assert_eq!(actual.to_string(), expected.to_string(), "{:?}", input);
+                prop_assert_eq!(actual.line(), expected.line(), "{:?}", input);
+                prop_assert_eq!(actual.column(), expected.column(), "{:?}", input);
+            }
+            _ => prop_assert!(
+                false,
+                "{input:?}\nparse: {actual:?}\nserde_json: {expected:?}"
+            ),
+        }
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            prop_assert_eq!(
+                parse_fast(text).is_some(),
+                expected.is_ok(),
+                "the hand-written parser accepts {:?} only if serde_json does",
+                input
+            );
+        }
+        Ok(())
+    }
+
+    /// Asserts that `text` parses as with `serde_json` and returns the value.
+    fn parsed(text: &str) -> Value<'_> {
+        if let Err(failure) = check_against_serde(text.as_bytes()) {
+            panic!("{failure}");
+        }
+        parse(text.as_bytes()).unwrap()
+    }
+
+    /// Asserts that `text` fails as with `serde_json` and returns the error message.
+    fn failed(text: &[u8]) -> String {
+        if let Err(failure) = check_against_serde(text) {
+            panic!("{failure}");
+        }
+        parse(text).unwrap_err().to_string()
+    }
+
+    fn nested(depth: usize, open: &str, inner: &str, close: &str) -> String {
+        format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
+    }
+
+    #[test]
+    fn nesting_limit_matches_serde_json() {
+        for (open, close) in [("[", "]"), ("{\"k\":", "}"), ("[{\"k\":", "}]")] {
+            // Arrays and objects count alike, so the mixed case nests twice per repetition.
+            let levels = if open.len() > 1 && open.starts_with('[') {
+                2
+            } else {
+                1
+            };
+            let deepest = nested(127 / levels, open, "1", close);
+            assert!(parse_fast(&deepest).is_some(), "{deepest}");
+            parsed(&deepest);
+            let too_deep = nested(128_usize.div_ceil(levels), open, "1", close);
+            assert!(failed(too_deep.as_bytes()).starts_with("recursion limit exceeded"));
+        }
+        parsed(&nested(127, "[", "", "]"));
+        failed(nested(128, "[", "", "]").as_bytes());
+        failed(nested(128, "[", "{}", "]").as_bytes());
+        parsed(&nested(126, "[", "{}", "]"));
+    }
+
+    #[test]
+    fn control_characters_are_rejected() {
+        for byte in (0_u8..0x20).chain([0x7f]) {
+            let value = format!("[\"a{}b\"]", char::from(byte));
+            let key = format!("{{\"a{}b\": 1}}", char::from(byte));
+            let escaped = format!("[\"a\\n{}b\"]", char::from(byte));
+            if byte < 0x20 {
+                assert!(failed(value.as_bytes()).starts_with("control character"));
+                failed(key.as_bytes());
+                failed(escaped.as_bytes());
+            } else {
+                parsed(&value);
+                parsed(&key);
+                parsed(&escaped);
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_decode_like_serde_json() {
+        let cases = [
+            (r#""\"""#, "\""),
+            (r#""\\""#, "\\"),
+            (r#""\/""#, "/"),
+            (r#""\b""#, "\u{8}"),
+            (r#""\f""#, "\u{c}"),
+            (r#""\n""#, "\n"),
+            (r#""\r""#, "\r"),
+            (r#""\t""#, "\t"),
+            (r#""\u0000""#, "\0"),
+            (r#""\u00e9\u00E9""#, "éé"),
+            (r#""\uFFFF""#, "\u{ffff}"),
+            (r#""\ud83d\ude00""#, "😀"),
+            (r#""\uDBFF\uDFFF""#, "\u{10ffff}"),
+            (r#""a\tb\u0041c""#, "a\tbAc"),
+        ];
+        for (text, expected) in cases {
+            let value = parsed(text);
+            assert!(
+                matches!(&value, Value::String(Cow::Owned(decoded)) if decoded == expected),
+                "{text}: {value:?}"
+            );
+        }
+        for invalid in [
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\u12G4""#,
+            r#""\uD800""#,
+            r#""\uDC00""#,
+            r#""\uD800\u0041""#,
+            r#""\uD800\uD800""#,
+            r#""\uD800x""#,
+            r#""\uD800\n""#,
+            r#""\"#,
+            r#""abc"#,
+        ] {
+            failed(invalid.as_bytes());
+        }
+    }
+
+    #[test]
+    fn numbers_match_serde_json() {
+        let zero = parsed("-0");
+        assert_eq!(zero.as_f64().map(f64::to_bits), Some((-0.0_f64).to_bits()));
+
+        assert_eq!(parsed("0").as_u64(), Some(0));
+        assert_eq!(parsed("1.0").as_f64(), Some(1.0));
+        assert_eq!(parsed("1.0").as_u64(), None);
+        assert_eq!(parsed("18446744073709551615").as_u64(), Some(u64::MAX));
+        assert_eq!(parsed("-9223372036854775808").as_i64(), Some(i64::MIN));
+        assert_eq!(
+            parsed("18446744073709551616").as_f64(),
+            Some(18_446_744_073_709_551_616.0)
+        );
+        assert!(parsed("-9223372036854775809").as_i64().is_none());
+        assert!(failed(b"1e400").starts_with("number out of range"));
+
+        for text in [
+            "-0.0",
+            "0e0",
+            "-0E+0",
+            "1E2",
+            "1e-400",
+            "-1.5e-7",
+            "123456789012345678901234567890",
+            "-123456789012345678901234567890",
+            "0.000000000000000000000000000000000000000000001",
+            "1.7976931348623157e308",
+            "2.2250738585072014e-308",
+            "4.9e-324",
+            "9007199254740993",
+            "0.1",
+            "3.141592653589793238462643383279",
+        ] {
+            parsed(text);
+        }
+
+        for text in [
+            "01", "-", "-a", "+1", "1.", "1.e5", ".5", "1e", "1e+", "--1", "1x", "0x10", "-1e400",
+            "NaN", "Infinity",
+        ] {
+            failed(text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn whitespace_matches_serde_json() {
+        let spaced = parsed(" \t\r\n{ \"a\" :\n[ 1 ,\t2 ]\r, \"b\"\t:\"c\" } \n");
+        assert_eq!(spaced.get("b").and_then(Value::as_str), Some("c"));
+        // Form feed, vertical tab and no-break space are not JSON whitespace.
+        for text in ["\u{c}1", "1\u{b}", "[1,\u{a0}2]"] {
+            failed(text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn byte_order_mark_is_rejected() {
+        assert!(failed("\u{feff}{}".as_bytes()).starts_with("expected value"));
+    }
+
+    #[test]
+    fn empty_input_is_rejected() {
+        assert!(failed(b"").starts_with("EOF while parsing a value"));
+        failed(b" \n ");
+    }
+
+    #[test]
+    fn syntax_errors_match_serde_json() {
+        for text in [
+            "tru",
+            "nul",
+            "falsey",
+            "[1,]",
+            "{\"a\":1,}",
+            "{,}",
+            "[,1]",
+            "{\"a\" 1}",
+            "{1:2}",
+            "[1 2]",
+            "{\"a\":1 \"b\":2}",
+            "]",
+            "}",
+            "[}",
+            "{]",
+            "\"a\" \"b\"",
+            "{\"a\"}",
+        ] {
+            failed(text.as_bytes());
+        }
+        assert_eq!(parsed(" true ").as_bool(), Some(true));
+        assert_eq!(
+            parsed("[false,null]").as_array().map(<[Value]>::len),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn repeated_keys_keep_last_value() {
+        let value = parsed(r#"{"b": 1, "a": 2, "b": 3, "\u0062": 4, "c": {"z": 1, "y": 2}}"#);
+        assert_eq!(value.get("b").and_then(Value::as_u64), Some(4));
+        let keys: Vec<_> = value.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        parsed(r#"{"a": 1, "b": 2, "c": 3}"#);
+        let repeated = parsed(r#"{"a": 1, "a": 2}"#);
+        assert_eq!(repeated.as_object().map(|object| object.len()), Some(1));
+        assert_eq!(repeated.get("a").and_then(Value::as_u64), Some(2));
+        parsed("{}");
+        parsed("[]");
+        parsed("[{}, [], [[]], {\"\": {}}]");
+    }
+
+    /// A JSON value to write out as text, whose strings and numbers are already written
+    /// in one of the ways JSON allows.
+    #[derive(Clone, Debug)]
+    enum Document {
+        Scalar(String),
+        Array(Vec<Document>),
+        Object(Vec<(String, Document)>),
+    }
+
+    /// Writes `document` with whitespace taken in turn from `whitespace` around every
+    /// token.
+    fn write_document(
+        document: &Document,
+        whitespace: &[String],
+        turn: &mut usize,
+        out: &mut String,
+    ) {
+        let space = |turn: &mut usize, out: &mut String| {
+            if let Some(space) = whitespace.get(*turn % whitespace.len().max(1)) {
+                out.push_str(space);
+            }
+            *turn += 1;
+        };
+        match document {
+            Document::Scalar(text) => out.push_str(text),
+            Document::Array(elements) => {
+                out.push('[');
+                space(turn, out);
+                for (index, element) in elements.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                        space(turn, out);
+                    }
+                    write_document(element, whitespace, turn, out);
+                    space(turn, out);
+                }
+                out.push(']');
+            }
+            Document::Object(members) => {
+                out.push('{');
+                space(turn, out);
+                for (index, (key, value)) in members.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                        space(turn, out);
+                    }
+                    out.push_str(key);
+                    space(turn, out);
+                    out.push(':');
+                    space(turn, out);
+                    write_document(value, whitespace, turn, out);
+                    space(turn, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Generates one piece of a string literal's content: plain text, a short escape, or a
+    /// character written as `\u` escapes (a surrogate pair above U+FFFF) in either hex case.
+    fn string_piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "[^\"\\\\\\x00-\\x1f]{1,6}",
+            1 => prop::sample::select(vec![
+                "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t",
+            ])
+            .prop_map(str::to_owned),
+            1 => (any::<char>(), any::<bool>()).prop_map(|(character, upper)| {
+                let mut units = [0_u16; 2];
+                character
+                    .encode_utf16(&mut units)
+                    .iter()
+                    .map(|unit| {
+                        if upper {
+                            format!("\\u{unit:04X}")
+                        } else {
+                            format!("\\u{unit:04x}")
+                        }
+                    })
+                    .collect()
+            }),
+        ]
+    }
+
+    fn string_literal() -> impl Strategy<Value = String> {
+        prop::collection::vec(string_piece(), 0..6)
+            .prop_map(|pieces| format!("\"{}\"", pieces.concat()))
+    }
+
+    /// Generates object keys, mostly from a small set so that objects repeat keys, some
+    /// written once plainly and once with escapes.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                "\"a\"", "\"b\"", "\"\\u0061\"", "\"\"", "\"é\"", "\"A\"", "\"ab\"", "\"a\\n\"",
+            ])
+            .prop_map(str::to_owned),
+            1 => string_literal(),
+        ]
+    }
+
+    /// Generates numbers of every form: 64-bit integers at and past their limits, floats as
+    /// Rust prints them, and numbers built from random parts. The exponent of the last
+    /// kind sometimes takes them out of the range of `f64`.
+    fn number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<u64>().prop_map(|number| number.to_string()),
+            any::<i64>().prop_map(|number| number.to_string()),
+            prop::sample::select(vec![
+                "0",
+                "-0",
+                "18446744073709551615",
+                "18446744073709551616",
+                "-9223372036854775808",
+                "-9223372036854775809",
+                "9223372036854775808",
+            ])
+            .prop_map(str::to_owned),
+            any::<f64>()
+                .prop_filter("JSON has no infinity or NaN", |number| number.is_finite())
+                .prop_flat_map(|number| prop::sample::select(vec![
+                    format!("{number}"),
+                    format!("{number:?}"),
+                    format!("{number:e}"),
+                    format!("{number:E}"),
+                ])),
+            (
+                any::<bool>(),
+                "0|[1-9][0-9]{0,25}",
+                prop::option::of("[0-9]{1,20}"),
+                prop::option::of(("[eE]", "[+-]?", "[0-9]{1,3}")),
+            )
+                .prop_map(|(negative, integer, fraction, exponent)| {
+                    let mut text = String::new();
+                    if negative {
+                        text.push('-');
+                    }
+                    text.push_str(&integer);
+                    if let Some(fraction) = fraction {
+                        text.push('.');
+                        text.push_str(&fraction);
+                    }
+                    if let Some((letter, sign, digits)) = exponent {
+                        text.push_str(&letter);
+                        text.push_str(&sign);
+                        text.push_str(&digits);
+                    }
+                    text
+                }),
+        ]
+    }
+
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            1 => prop::sample::select(vec!["null", "true", "false"]).prop_map(str::to_owned),
+            3 => number(),
+            3 => string_literal(),
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = Document> {
+        scalar()
+            .prop_map(Document::Scalar)
+            .prop_recursive(5, 64, 8, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..8).prop_map(Document::Array),
+                    prop::collection::vec((key(), inner), 0..8).prop_map(Document::Object),
+                ]
+            })
+    }
+
+    /// Generates a document written as text with random whitespace between its tokens.
+    fn document_text() -> impl Strategy<Value = String> {
+        (document(), prop::collection::vec("[ \t\r\n]{0,3}", 1..12)).prop_map(
+            |(document, whitespace)| {
+                let mut turn = 0;
+                let mut text = String::new();
+                text.push_str(whitespace.last().map_or("", String::as_str));
+                write_document(&document, &whitespace, &mut turn, &mut text);
+                text.push_str(whitespace.first().map_or("", String::as_str));
+                text
+            },
+        )
+    }
+
+    /// A change to a document's bytes, at a position scaled to its length.
+    #[derive(Clone, Debug)]
+    enum Mutation {
+        Truncate(Index),
+        FlipBit(Index, u8),
+        Insert(Index, u8),
+        Remove(Index),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        // Inserted bytes are often ones with a meaning in JSON, which break a document in
+        // more interesting ways than arbitrary bytes.
+        let byte = prop_oneof![
+            any::<u8>(),
+            prop::sample::select(b"{}[]\",:\\ \n0123456789-+.eEtfnu".to_vec()),
+        ];
+        prop_oneof![
+            any::<Index>().prop_map(Mutation::Truncate),
+            (any::<Index>(), 0_u8..8).prop_map(|(at, bit)| Mutation::FlipBit(at, bit)),
+            (any::<Index>(), byte).prop_map(|(at, byte)| Mutation::Insert(at, byte)),
+            any::<Index>().prop_map(Mutation::Remove),
+        ]
+    }
+
+    fn mutate(bytes: &mut Vec<u8>, mutation: &Mutation) {
+        let length = bytes.len();
+        match mutation {
+            Mutation::Truncate(at) => bytes.truncate(at.index(length + 1)),
+            Mutation::FlipBit(at, bit) if length > 0 => {
+                if let Some(byte) = bytes.get_mut(at.index(length)) {
+                    *byte ^= 1 << bit;
+                }
+            }
+            Mutation::Insert(at, byte) => bytes.insert(at.index(length + 1), *byte),
+            Mutation::Remove(at) if length > 0 => {
+                bytes.remove(at.index(length));
+            }
+            Mutation::FlipBit(..) | Mutation::Remove(_) => {}
+        }
+    }
+
+    proptest! {
+        #![proptest_config(Config {
+            cases: 1000,
+            // Failing inputs are not saved to a file. Add them to the unit tests above.
+            failure_persistence: None,
+            ..Config::default()
+        })]
+
+        #[test]
+        fn generated_documents_match_serde_json(text in document_text()) {
+            check_against_serde(text.as_bytes())?;
+        }
+
+        #[test]
+        fn mutated_documents_match_serde_json(
+            text in document_text(),
+            mutations in prop::collection::vec(mutation(), 1..4),
+        ) {
+            let mut bytes = text.into_bytes();
+            for mutation in &mutations {
+                mutate(&mut bytes, mutation);
+            }
+            check_against_serde(&bytes)?;
+        }
+    }
+}
