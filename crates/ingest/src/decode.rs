@@ -263,12 +263,16 @@ impl Decoder {
 fn into_elements(value: Value) -> Result<Vec<Value>, Value> {
     match value {
         Value::Array(elements) => Ok(elements),
-        Value::Object(mut object) if object.len() == 1 => {
+        Value::Object(mut object) => {
+            // The key is looked up first: counting an object's distinct keys costs more.
             let key = ["Records", "records"]
                 .into_iter()
                 .find(|key| object.get(key).is_some_and(Value::is_array));
-            match key.and_then(|key| object.remove(key)) {
-                Some(Value::Array(elements)) => Ok(elements),
+            match key {
+                Some(key) if object.len() == 1 => match object.remove(key) {
+                    Some(Value::Array(elements)) => Ok(elements),
+                    _ => Err(Value::Object(object)),
+                },
                 _ => Err(Value::Object(object)),
             }
         }

@@ -2,8 +2,8 @@
 //!
 //! `serde_json::Value` allocates every key and string and inserts every key into a
 //! `BTreeMap`, although most of a record is never read. [`Value`] keeps strings without
-//! escapes as slices of the input and stores an object's members in one vector, sorted by
-//! key once after parsing.
+//! escapes as slices of the input and stores an object's members in one vector, in the
+//! order they were written. Only iteration puts them in key order.
 //!
 //! The observable behaviour is that of `serde_json::Value` without the `preserve_order`
 //! feature: members iterate in byte order of their keys, a repeated key keeps its last
@@ -40,10 +40,19 @@ pub enum Value<'a> {
     Object(Object<'a>),
 }
 
-/// The members of a JSON object, sorted by key, each key once.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The members of a JSON object.
+///
+/// Objects of up to [`MAX_SCANNED_MEMBERS`] members keep them in the order they were written,
+/// a repeated key as often as it was written: a normalizer looks up a few keys of each
+/// object and never iterates over most of them, so sorting them would be wasted. Larger
+/// objects are sorted by key with each key once, so that lookups can binary-search. Either
+/// way, lookups find the last value written for a key, and iteration, comparison and
+/// serialization see the members in key order, each key once.
+#[derive(Clone, Debug, Default)]
 pub struct Object<'a> {
     members: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// True when `members` is sorted by key with each key once.
+    sorted: bool,
 }
 
 /// Parses a JSON document. Errors are `serde_json`'s, with the same messages and positions.
@@ -156,6 +165,7 @@ impl<'a> Value<'a> {
                     .into_iter()
                     .map(|(key, value)| (Cow::Owned(key.into_owned()), value.into_owned()))
                     .collect(),
+                sorted: object.sorted,
             }),
         }
     }
@@ -217,42 +227,41 @@ impl<'a> From<&'a serde_json::Value> for Value<'a> {
 }
 
 impl<'a> Object<'a> {
-    /// Builds an object from members in any order. Of members with the same key, the last
-    /// one is kept, as in `serde_json::Map`.
+    /// Builds an object from members in the order they were written. Of members with the
+    /// same key, the last one counts, as in `serde_json::Map`.
     pub(super) fn from_members(mut members: Vec<(Cow<'a, str>, Value<'a>)>) -> Self {
-        // Many writers emit keys in sorted order. Strictly increasing keys are sorted and
-        // distinct already, so the sort and the search for repeated keys are skipped.
-        if members.is_sorted_by(|left, right| compare_keys(&left.0, &right.0).is_lt()) {
-            return Self { members };
+        if members.len() <= MAX_SCANNED_MEMBERS {
+            return Self {
+                members,
+                sorted: false,
+            };
         }
-        // A stable sort keeps repeated keys in input order, so the last of a run is the
-        // last one written.
-        members.sort_by(|left, right| compare_keys(&left.0, &right.0));
-        members.dedup_by(|later, kept| {
-            if later.0 == kept.0 {
-                std::mem::swap(&mut later.1, &mut kept.1);
-                true
-            } else {
-                false
-            }
-        });
-        Self { members }
+        sort_members(&mut members);
+        Self {
+            members,
+            sorted: true,
+        }
     }
 
+    /// Returns the number of distinct keys.
     pub fn len(&self) -> usize {
-        self.members.len()
+        if self.sorted || self.members.len() <= 1 {
+            return self.members.len();
+        }
+        self.ordered().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
 
-    /// Returns the member `key`. Objects in logs have tens of members, so a scan that
-    /// compares lengths first is faster than a binary search, whose comparisons read bytes.
-    /// Larger objects are binary-searched, so that a hostile record with many members does
-    /// not make every lookup slow.
+    /// Returns the member `key`, the last one written when the key is repeated. Objects in
+    /// logs have tens of members, so a scan that compares lengths first is faster than a
+    /// binary search, whose comparisons read bytes. Larger objects are sorted and
+    /// binary-searched, so that a hostile record with many members does not make every
+    /// lookup slow.
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        if self.members.len() > MAX_SCANNED_MEMBERS {
+        if self.sorted {
             return self
                 .members
                 .binary_search_by(|(name, _)| compare_keys(name, key))
@@ -260,13 +269,10 @@ impl<'a> Object<'a> {
                 .and_then(|position| self.members.get(position))
                 .map(|(_, value)| value);
         }
-        let key = key.as_bytes();
         self.members
             .iter()
-            .find(|(name, _)| {
-                let name = name.as_bytes();
-                name.len() == key.len() && name.iter().zip(key).all(|(left, right)| left == right)
-            })
+            .rev()
+            .find(|(name, _)| same_key(name, key))
             .map(|(_, value)| value)
     }
 
@@ -274,30 +280,88 @@ impl<'a> Object<'a> {
         self.get(key).is_some()
     }
 
-    /// Removes and returns the member `key`.
+    /// Removes and returns the member `key`, with every earlier member of the same key.
     pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
+        if self.sorted {
+            let position = self
+                .members
+                .binary_search_by(|(name, _)| compare_keys(name, key))
+                .ok()?;
+            return Some(self.members.remove(position).1);
+        }
         let position = self
             .members
-            .binary_search_by(|(name, _)| compare_keys(name, key))
-            .ok()?;
-        Some(self.members.remove(position).1)
+            .iter()
+            .rposition(|(name, _)| same_key(name, key))?;
+        let (_, value) = self.members.remove(position);
+        self.members.retain(|(name, _)| !same_key(name, key));
+        Some(value)
     }
 
     /// Iterates over the members in key order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value<'a>)> {
-        self.members
-            .iter()
+        self.ordered()
+            .into_iter()
             .map(|(key, value)| (key.as_ref(), value))
     }
 
     /// Iterates over the keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.members.iter().map(|(key, _)| key.as_ref())
+        self.iter().map(|(key, _)| key)
     }
 
     /// Iterates over the values in key order.
     pub fn values(&self) -> impl Iterator<Item = &Value<'a>> {
-        self.members.iter().map(|(_, value)| value)
+        self.iter().map(|(_, value)| value)
+    }
+
+    /// Returns the members in key order, each key once with the last value written.
+    fn ordered(&self) -> Vec<&(Cow<'a, str>, Value<'a>)> {
+        let mut members: Vec<_> = self.members.iter().collect();
+        if self.sorted {
+            return members;
+        }
+        // A stable sort keeps repeated keys in input order, so the last of a run is the
+        // last one written.
+        members.sort_by(|left, right| compare_keys(&left.0, &right.0));
+        members.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                *kept = *later;
+                true
+            } else {
+                false
+            }
+        });
+        members
+    }
+}
+
+/// Sorts members by key and keeps the last value of each repeated key.
+fn sort_members(members: &mut Vec<(Cow<'_, str>, Value<'_>)>) {
+    // A stable sort keeps repeated keys in input order, so the last of a run is the last
+    // one written.
+    members.sort_by(|left, right| compare_keys(&left.0, &right.0));
+    members.dedup_by(|later, kept| {
+        if later.0 == kept.0 {
+            std::mem::swap(&mut later.1, &mut kept.1);
+            true
+        } else {
+            false
+        }
+    });
+}
+
+/// Compares two keys for equality, lengths first. Keys are short, so a byte loop is faster
+/// than the call to `memcmp` that `==` makes.
+fn same_key(name: &str, key: &str) -> bool {
+    let (name, key) = (name.as_bytes(), key.as_bytes());
+    name.len() == key.len() && name.iter().zip(key).all(|(left, right)| left == right)
+}
+
+impl PartialEq for Object<'_> {
+    /// Compares the members in key order, as `serde_json::Map` does.
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
@@ -313,7 +377,11 @@ impl<'a> IntoIterator for Object<'a> {
 
     /// Iterates over the members in key order, taking them.
     fn into_iter(self) -> Self::IntoIter {
-        self.members.into_iter()
+        let mut members = self.members;
+        if !self.sorted {
+            sort_members(&mut members);
+        }
+        members.into_iter()
     }
 }
 
@@ -569,6 +637,42 @@ mod tests {
             );
         }
         assert_eq!(parsed.get("key200"), None);
+    }
+
+    #[test]
+    fn remove_drops_repeated_keys() {
+        let mut parsed = parse(br#"{"k": 1, "j": 0, "k": 3}"#).unwrap();
+        let Value::Object(object) = &mut parsed else {
+            panic!("expected an object");
+        };
+        assert_eq!(object.remove("k"), Some(Value::Number(3.into())));
+        assert_eq!(object.get("k"), None);
+        assert_eq!(object.len(), 1);
+    }
+
+    #[test]
+    fn equality_ignores_written_order() {
+        let forward = parse(br#"{"a": 1, "b": {"y": 2, "x": 1}}"#).unwrap();
+        let backward = parse(br#"{"b": {"x": 1, "y": 2}, "a": 0, "a": 1}"#).unwrap();
+        assert_eq!(forward, backward);
+        let other = parse(br#"{"a": 1, "b": {"x": 1, "y": 3}}"#).unwrap();
+        assert_ne!(forward, other);
+    }
+
+    #[test]
+    fn large_object_keeps_last_repeated_value() {
+        let members: Vec<String> = (0..100)
+            .rev()
+            .map(|index| format!("\"key{index}\": {index}"))
+            .chain(["\"key7\": 700".to_owned()])
+            .collect();
+        let text = format!("{{{}}}", members.join(", "));
+        let parsed = parse(text.as_bytes()).unwrap();
+        let object = parsed.as_object().unwrap();
+        assert_eq!(object.len(), 100);
+        assert_eq!(object.get("key7").and_then(Value::as_u64), Some(700));
+        let keys: Vec<&str> = object.keys().collect();
+        assert!(keys.is_sorted());
     }
 
     #[test]
