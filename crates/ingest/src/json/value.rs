@@ -43,7 +43,7 @@ pub enum Value<'a> {
 /// The members of a JSON object.
 ///
 /// Objects of up to [`MAX_SCANNED_MEMBERS`] members keep them in the order they were written,
-/// a repeated key as often as it was written: a normalizer looks up a few keys of each
+/// a repeated key as often as it was written. A normalizer looks up a few keys of each
 /// object and never iterates over most of them, so sorting them would be wasted. Larger
 /// objects are sorted by key with each key once, so that lookups can binary-search. Either
 /// way, lookups find the last value written for a key, and iteration, comparison and
