@@ -567,7 +567,7 @@ fn object_resource<'a>(object: &'a Object<'a>) -> Fields<'a> {
 /// Returns true when a key of `object` is not in lower camel case.
 fn needs_renaming(object: &Object<'_>) -> bool {
     object
-        .keys()
+        .written_keys()
         .any(|key| key.starts_with(|first: char| first.is_ascii_uppercase()))
 }
 

@@ -315,6 +315,12 @@ impl<'a> Object<'a> {
         self.iter().map(|(_, value)| value)
     }
 
+    /// Iterates over the keys in the order they were written, a repeated key possibly more
+    /// than once, for questions whose answer depends on neither.
+    pub fn written_keys(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().map(|(key, _)| key.as_ref())
+    }
+
     /// Returns the members in key order, each key once with the last value written.
     fn ordered(&self) -> Vec<&(Cow<'a, str>, Value<'a>)> {
         let mut members: Vec<_> = self.members.iter().collect();
