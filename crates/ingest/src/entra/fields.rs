@@ -168,7 +168,7 @@ impl<'a> Fields<'a> {
     /// value other than `null`.
     pub(super) fn has_any_case(&self, key: &str) -> bool {
         match self.object {
-            Some(object) => object.iter().any(|(name, value)| {
+            Some(object) => object.any(|name, value| {
                 Some(name) != self.skip && !value.is_null() && name.eq_ignore_ascii_case(key)
             }),
             None => self

@@ -446,9 +446,7 @@ pub(super) fn resource_kind(has: impl Fn(&str) -> bool) -> Option<LogKind> {
 /// to case so that PascalCase columns count.
 pub(super) fn has_key(value: &Value, key: &str) -> bool {
     value.as_object().is_some_and(|object| {
-        object
-            .iter()
-            .any(|(name, field)| !field.is_null() && name.eq_ignore_ascii_case(key))
+        object.any(|name, field| !field.is_null() && name.eq_ignore_ascii_case(key))
     })
 }
 
@@ -481,11 +479,12 @@ fn category_text<'a>(
 /// Log Analytics rows have PascalCase columns; Graph resources and Azure Monitor records
 /// have lower camel case keys.
 fn is_pascal_case(object: &Object<'_>) -> bool {
-    let upper = object
-        .keys()
+    let keys: Vec<&str> = object.keys().collect();
+    let upper = keys
+        .iter()
         .filter(|key| key.starts_with(|first: char| first.is_ascii_uppercase()))
         .count();
-    upper * 2 > object.len()
+    upper * 2 > keys.len()
 }
 
 /// Splits a Log Analytics row into envelope and resource fields. Of columns that map to the

@@ -321,6 +321,20 @@ impl<'a> Object<'a> {
         self.members.iter().map(|(key, _)| key.as_ref())
     }
 
+    /// Returns true when `predicate` holds for a member, as `iter().any(predicate)` does, but
+    /// without putting the members in order. A member counts only when no later member
+    /// repeats its key.
+    pub fn any(&self, predicate: impl Fn(&str, &Value<'a>) -> bool) -> bool {
+        let mut rest = self.members.as_slice();
+        while let Some(((key, value), later)) = rest.split_first() {
+            if predicate(key, value) && !later.iter().any(|(name, _)| same_key(name, key)) {
+                return true;
+            }
+            rest = later;
+        }
+        false
+    }
+
     /// Returns the members in key order, each key once with the last value written.
     fn ordered(&self) -> Vec<&(Cow<'a, str>, Value<'a>)> {
         let mut members: Vec<_> = self.members.iter().collect();
@@ -643,6 +657,15 @@ mod tests {
             );
         }
         assert_eq!(parsed.get("key200"), None);
+    }
+
+    #[test]
+    fn any_skips_overwritten_members() {
+        let parsed = parse(br#"{"a": 1, "b": null, "a": null, "c": 2}"#).unwrap();
+        let object = parsed.as_object().unwrap();
+        assert!(!object.any(|key, value| key == "a" && !value.is_null()));
+        assert!(object.any(|key, value| key == "c" && !value.is_null()));
+        assert!(object.any(|key, value| key == "a" && value.is_null()));
     }
 
     #[test]
