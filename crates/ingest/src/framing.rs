@@ -567,43 +567,19 @@ struct ScanState {
     escaped: bool,
 }
 
-/// Returns the position of the first `"` or `\` in `bytes`.
-///
-/// Most strings in a record are keys and short values, for which the setup of a vectorized
-/// search costs more than the search. So the first bytes are checked eight at a time in a
-/// 64-bit word, and only the rest of a longer string goes to `memchr`.
+/// Returns the position of the first `"` or `\` in `bytes`, with the parser's search for
+/// the end of a string's plain part.
 fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    const WORD_SCANNED_BYTES: usize = 32;
-    let quotes = ONES * u64::from(b'"');
-    let backslashes = ONES * u64::from(b'\\');
-    // Sets the high bit of each byte that is zero. Borrows can also mark bytes above the
-    // first zero byte, so only the lowest mark is read.
-    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH_BITS;
-
-    let head = bytes.get(..WORD_SCANNED_BYTES).unwrap_or(bytes);
-    let mut words = head.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut words {
-        let mut word_bytes = [0_u8; 8];
-        word_bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word_bytes);
-        let marks = zero_bytes(word ^ quotes) | zero_bytes(word ^ backslashes);
-        if marks != 0 {
-            return Some(offset + (marks.trailing_zeros() / 8) as usize);
+    let mut position = 0;
+    loop {
+        position += crate::json::plain_run_length(bytes.get(position..)?);
+        match bytes.get(position)? {
+            b'"' | b'\\' => return Some(position),
+            // A control byte, which JSON forbids in strings. The framer passes over it and
+            // leaves the record to the parser, which rejects it.
+            _ => position += 1,
         }
-        offset += 8;
     }
-    if let Some(position) = words
-        .remainder()
-        .iter()
-        .position(|&byte| byte == b'"' || byte == b'\\')
-    {
-        return Some(offset + position);
-    }
-    let rest = bytes.get(head.len()..).unwrap_or_default();
-    memchr::memchr2(b'"', b'\\', rest).map(|position| head.len() + position)
 }
 
 /// Scans `chunk` as the continuation of a value, returning the bytes that belong to the value

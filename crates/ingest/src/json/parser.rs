@@ -51,7 +51,7 @@ pub(super) fn parse_fast(text: &str) -> Option<Value<'_>> {
 /// 0x80. A borrow can flag a byte above a match too, but never one below it, so the
 /// lowest flagged byte is the first match.
 #[inline(always)]
-fn plain_run_length(bytes: &[u8]) -> usize {
+pub(crate) fn plain_run_length(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH_BITS: u64 = ONES * 0x80;
     let mut length = 0;
