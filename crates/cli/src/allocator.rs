@@ -1,0 +1,34 @@
+//! The process's memory allocator: mimalloc, with a longer delay before freed memory goes back
+//! to the operating system.
+//!
+//! mimalloc cuts the cost of the many small allocations of JSON parsing by about a third
+//! against the system allocator (measured with `cargo bench -p riposte-ingest --bench decode`).
+//!
+//! By default mimalloc 3 returns memory that stayed free for one second. A hunt frees and
+//! allocates steadily as records pass through, so pages went back to the system and were
+//! faulted in and zeroed again moments later. On the 200,000-record benchmark data set, a
+//! ten-second delay cut page faults from about 4,000 to about 600 and system time from up to
+//! 0.9 s to about 0.15 s. Peak memory grew by 8%, and memory left free for longer still goes
+//! back.
+
+use std::ffi::c_long;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay`, number 15 of `mi_option_e` in mimalloc 3's `include/mimalloc.h`.
+/// The Rust binding names no constant for it.
+const OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long freed memory stays with the process before it goes back, in milliseconds.
+const PURGE_DELAY_MS: c_long = 10_000;
+
+/// Sets the allocator's options. Call it first in `main`, before any other thread starts.
+pub fn configure() {
+    // SAFETY: `mi_option_set` only stores the value. It is not thread safe, so it runs at the
+    // start of `main`, while the process has one thread.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(OPTION_PURGE_DELAY, PURGE_DELAY_MS);
+    }
+}
