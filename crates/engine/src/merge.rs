@@ -130,12 +130,15 @@ impl Cursor {
                     }
                 }
             }
-            let Some(item) = self.framer.next() else {
+            let mut decoded = Vec::new();
+            let name = &self.name;
+            let read = self.framer.next_with(|next| {
+                decoder.decode_next(next, name, &mut |record| decoded.push(record));
+            });
+            if read.is_none() {
                 self.head = None;
                 return false;
-            };
-            let mut decoded = Vec::new();
-            decoder.decode_item(item, &self.name, &mut |record| decoded.push(record));
+            }
             if decoded.is_empty() {
                 // An empty array: a frame without records.
                 self.frames_done += 1;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::json::{self, Value};
 use riposte_model::{Event, RecordLocation};
 
-use crate::framing::{Frame, FrameItem};
+use crate::framing::{Frame, FrameItem, Next, ParsedFrame};
 use crate::{NormalizeError, Normalized, RawRecord, RecordContext, cloudtrail, entra, okta};
 
 /// How many levels of arrays and `Records` wrappers are unpacked inside one frame; a deeper
@@ -159,6 +159,34 @@ impl Decoder {
                 truncated: false,
             })),
         }
+    }
+
+    /// Decodes what [`Framer::next_with`](crate::framing::Framer::next_with) handed on, as
+    /// [`decode_item`](Self::decode_item) does.
+    pub fn decode_next(&self, next: Next<'_>, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {
+        match next {
+            Next::Item(item) => self.decode_item(item, file, emit),
+            Next::Parsed(frame) => self.decode_parsed(frame, file, emit),
+        }
+    }
+
+    /// Decodes a record that the framer already parsed, as `decode_frame` decodes the same
+    /// text.
+    fn decode_parsed(
+        &self,
+        frame: ParsedFrame<'_>,
+        file: &Arc<Path>,
+        emit: &mut dyn FnMut(Decoded),
+    ) {
+        let record_location = location(file, frame.line);
+        self.decode_value(
+            frame.value,
+            Some(frame.bytes),
+            &record_location,
+            frame.index,
+            0,
+            emit,
+        );
     }
 
     fn decode_frame(&self, frame: Frame, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {

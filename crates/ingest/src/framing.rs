@@ -9,11 +9,16 @@
 //! - line mode otherwise (JSON Lines): every line is one frame, and a malformed line is
 //!   rejected on its own.
 //!
-//! Frames are not parsed here. The decoder parses them and expands an array or a wrapper
-//! found inside a line.
+//! The iterator does not parse frames: the decoder parses them and expands an array or a
+//! wrapper found inside a line. [`Framer::next_with`] also parses where that saves work. It
+//! parses an object element of an array in place when the element lies whole in the reader's
+//! buffer. One pass then finds the element's end and its value, where the iterator scans for
+//! the end and the decoder parses a copy.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
+
+use crate::json::{self, Value};
 
 /// The largest record accepted, in bytes. Larger records are rejected unread, so that one
 /// hostile record cannot exhaust memory.
@@ -52,6 +57,31 @@ pub enum FrameItem {
         error: io::Error,
     },
 }
+
+/// The item that [`Framer::next_with`] passes to its closure.
+#[derive(Debug)]
+pub enum Next<'a> {
+    /// An item as the iterator yields it.
+    Item(FrameItem),
+    /// An object element of an array or a `Records` wrapper, parsed in the reader's buffer.
+    Parsed(ParsedFrame<'a>),
+}
+
+/// A record parsed where it lies in the reader's buffer.
+#[derive(Debug)]
+pub struct ParsedFrame<'a> {
+    /// The record's text, as a [`Frame`] would hold it.
+    pub bytes: &'a [u8],
+    pub value: Value<'a>,
+    /// 1-based line on which the record starts.
+    pub line: u64,
+    /// 0-based position of the record in the input.
+    pub index: u64,
+}
+
+/// The smallest parse window, in bytes. The parser reads up to twice the size of the last
+/// record from the reader's buffer, and at least this many bytes.
+const MIN_PARSE_WINDOW: usize = 4096;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -255,6 +285,85 @@ impl<R: BufRead> Framer<R> {
         }
     }
 
+    /// Hands the next item to `handle` and returns what it returns, or `None` at the end of
+    /// the input. Items are the iterator's, except that an object element of an array that
+    /// lies whole in the reader's buffer comes parsed, as [`Next::Parsed`].
+    pub fn next_with<T>(&mut self, handle: impl FnOnce(Next<'_>) -> T) -> Option<T> {
+        let mut handle = handle;
+        let at_element = !self.finished
+            && self.mode == Mode::Values
+            && matches!(self.level, Level::Elements { .. })
+            && self.pending_position >= self.pending.len();
+        if at_element {
+            match self.skip_separators(true) {
+                Ok(Some(b'{')) => match self.parse_in_place(handle) {
+                    Ok(result) => return Some(result),
+                    Err(back) => handle = back,
+                },
+                Ok(_) => {}
+                Err(error) => {
+                    self.finished = true;
+                    return Some(handle(Next::Item(FrameItem::ReadError {
+                        line: self.line,
+                        index: self.index,
+                        error,
+                    })));
+                }
+            }
+        }
+        self.next().map(|item| handle(Next::Item(item)))
+    }
+
+    /// Parses the object that starts at the reader's position inside its buffer and hands it
+    /// to `handle`. Gives `handle` back when the object does not end within the parse window,
+    /// is not one the fast parser accepts, or exceeds the record limit: the scanner then
+    /// reads it as before, so such records keep their frames and errors.
+    fn parse_in_place<T, F>(&mut self, handle: F) -> Result<T, F>
+    where
+        F: FnOnce(Next<'_>) -> T,
+    {
+        let Ok(chunk) = self.reader.fill_buf() else {
+            return Err(handle);
+        };
+
+        let window = self
+            .capacity_hint
+            .saturating_mul(2)
+            .max(MIN_PARSE_WINDOW)
+            .min(chunk.len());
+        let head = chunk.get(..window).unwrap_or(chunk);
+        // The window may end inside a character, or hold invalid UTF-8 after the record.
+        let text = match std::str::from_utf8(head) {
+            Ok(text) => text,
+            Err(error) => {
+                let valid = head.get(..error.valid_up_to()).unwrap_or_default();
+                std::str::from_utf8(valid).unwrap_or_default()
+            }
+        };
+        let Some((value, length)) = json::parse_object_prefix(text) else {
+            return Err(handle);
+        };
+        if length > self.max_record_bytes {
+            return Err(handle);
+        }
+
+        let bytes = head.get(..length).unwrap_or_default();
+        let line = self.line;
+        let index = self.index;
+        self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        self.index += 1;
+        self.capacity_hint = capacity_hint_for(length);
+
+        let result = handle(Next::Parsed(ParsedFrame {
+            bytes,
+            value,
+            line,
+            index,
+        }));
+        self.reader.consume(length);
+        Ok(result)
+    }
+
     /// Returns an empty buffer for the next record, with room for a record of the last one's
     /// size.
     fn new_buffer(&self) -> Vec<u8> {
@@ -262,8 +371,7 @@ impl<R: BufRead> Framer<R> {
     }
 
     fn remember_size(&mut self, size: usize) {
-        // Room for one more byte, so that a record one byte larger does not regrow.
-        self.capacity_hint = size.saturating_add(1).min(MAX_CAPACITY_HINT);
+        self.capacity_hint = capacity_hint_for(size);
     }
 
     /// Returns the next byte, from the bytes read ahead first.
@@ -557,6 +665,12 @@ impl<R: BufRead> Framer<R> {
         strip_line_end(&mut bytes);
         Ok(FrameItem::Record(Frame { bytes, line, index }))
     }
+}
+
+/// Returns the capacity for the buffer of a record after one of `size` bytes: room for one
+/// more byte, so that a record one byte larger does not regrow, up to [`MAX_CAPACITY_HINT`].
+fn capacity_hint_for(size: usize) -> usize {
+    size.saturating_add(1).min(MAX_CAPACITY_HINT)
 }
 
 /// Where the value scanner is inside a value.
@@ -936,5 +1050,179 @@ mod tests {
     fn empty_input_gives_nothing() {
         assert!(frames("").is_empty());
         assert!(frames("\n \n").is_empty());
+    }
+
+    /// One frame as a test compares it: kind, line, index and text.
+    type Described = (&'static str, u64, u64, Vec<u8>);
+
+    fn describe(item: FrameItem) -> Described {
+        match item {
+            FrameItem::Record(frame) => ("record", frame.line, frame.index, frame.bytes),
+            FrameItem::LastLine(frame) => ("last line", frame.line, frame.index, frame.bytes),
+            FrameItem::Truncated(frame) => ("truncated", frame.line, frame.index, frame.bytes),
+            FrameItem::Oversized { line, index, size } => {
+                ("oversized", line, index, size.to_string().into_bytes())
+            }
+            FrameItem::ReadError { line, index, error } => {
+                ("read error", line, index, error.to_string().into_bytes())
+            }
+        }
+    }
+
+    /// Frames `input` with the iterator, read through a buffer of `capacity` bytes.
+    fn iterated(input: &[u8], capacity: usize, limit: usize) -> Vec<Described> {
+        let reader = io::BufReader::with_capacity(capacity, input);
+        Framer::with_limit(reader, limit).map(describe).collect()
+    }
+
+    /// Frames `input` with `next_with`, and returns the frames with how many came parsed.
+    /// Each parsed record must parse to the same value on its own.
+    fn handed(input: &[u8], capacity: usize, limit: usize) -> (Vec<Described>, usize) {
+        let reader = io::BufReader::with_capacity(capacity, input);
+        let mut framer = Framer::with_limit(reader, limit);
+        let mut described = Vec::new();
+        let mut parsed = 0;
+        while let Some(frame) = framer.next_with(|next| match next {
+            Next::Item(item) => describe(item),
+            Next::Parsed(frame) => {
+                parsed += 1;
+                assert_eq!(json::parse(frame.bytes).ok(), Some(frame.value));
+                ("record", frame.line, frame.index, frame.bytes.to_vec())
+            }
+        }) {
+            described.push(frame);
+        }
+        (described, parsed)
+    }
+
+    #[test]
+    fn parsed_elements_match_iterated_frames() {
+        let input = b"{\"Records\": [{\"a\": 1}, {\"b\": \"x\"},\n {\"c\": [1, {\"d\": null}]}]}";
+        let (frames, parsed) = handed(input, 64 * 1024, DEFAULT_MAX_RECORD_BYTES);
+        assert_eq!(frames, iterated(input, 64 * 1024, DEFAULT_MAX_RECORD_BYTES));
+        // The first element is read while the mode is chosen, before the fast path applies.
+        assert_eq!(parsed, 2);
+        assert_eq!(frames[2].1, 2);
+    }
+
+    #[test]
+    fn element_across_buffer_end_is_scanned() {
+        let input = br#"[{"key": "a value longer than the buffer"}, {"k": 2}]"#;
+        for capacity in 1..input.len() + 2 {
+            let (frames, _) = handed(input, capacity, DEFAULT_MAX_RECORD_BYTES);
+            assert_eq!(frames, iterated(input, capacity, DEFAULT_MAX_RECORD_BYTES));
+        }
+    }
+
+    #[test]
+    fn invalid_elements_keep_their_frames() {
+        let cases: [&[u8]; 9] = [
+            b"[{\"a\":1}, {\"a\":\"\x01\"}, {\"b\":2}]",
+            b"[{\"a\":1}, {\"a\":tru}, {\"b\":2}]",
+            b"[{\"a\":1}, {\"a\":\"\xff\"}, {\"b\":\"\xc3\xa9\"}]",
+            b"[{\"a\":1}, {\"a\":1}\xff, {\"b\":2}]",
+            b"[{\"a\":1}, 7, \"s\", [1], {\"b\":2}]",
+            b"[{\"a\":1}, {\"a\":1}}, {\"b\":2}]",
+            b"[{\"a\":1}, {\"a\":\"\\ud800\"}, {\"b\":2}]",
+            b"[{\"a\":1}, {\"a\":[1,2}, {\"b\":2}]",
+            b"[{\"a\":1}, {\"a\":1}, {\"b\":\"cut",
+        ];
+        for input in cases {
+            for capacity in [8, 13, 64 * 1024] {
+                let (frames, _) = handed(input, capacity, DEFAULT_MAX_RECORD_BYTES);
+                assert_eq!(
+                    frames,
+                    iterated(input, capacity, DEFAULT_MAX_RECORD_BYTES),
+                    "{}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn parsed_element_over_the_limit_is_oversized() {
+        let input = br#"[{"a":1}, {"b":"0123456789"}, {"c":3}]"#;
+        let (frames, _) = handed(input, 64 * 1024, 12);
+        assert_eq!(frames, iterated(input, 64 * 1024, 12));
+        assert_eq!(frames[1].0, "oversized");
+    }
+
+    #[test]
+    fn element_longer_than_the_window_is_scanned() {
+        let long = "x".repeat(3 * MIN_PARSE_WINDOW);
+        let input = format!("[{{\"a\":1}}, {{\"b\":2}}, {{\"long\":\"{long}\"}}, {{\"c\":3}}]");
+        let (frames, parsed) = handed(input.as_bytes(), 64 * 1024, DEFAULT_MAX_RECORD_BYTES);
+        assert_eq!(
+            frames,
+            iterated(input.as_bytes(), 64 * 1024, DEFAULT_MAX_RECORD_BYTES)
+        );
+        // The long element is scanned; the one after it fits the window it leaves.
+        assert_eq!(parsed, 2);
+    }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::Config;
+
+        /// Pieces of a records file: valid and invalid elements, separators and brackets.
+        fn piece() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                Just(b"{\"a\":1}".to_vec()),
+                Just(b"{\"name\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\"}".to_vec()),
+                Just(b"{\"nested\":{\"list\":[1,2.5,-3e2,true,false,null]}}".to_vec()),
+                Just(b"{\"escaped\":\"\\\"\\\\\\n\\u00e9\"}".to_vec()),
+                Just(b"{\n  \"pretty\": [\n    {}\n  ]\n}".to_vec()),
+                Just(b"{\"Records\":[{\"inner\":1}]}".to_vec()),
+                Just(b"{\"bad\":\"\x01\"}".to_vec()),
+                Just(b"{\"bad\":\xff}".to_vec()),
+                Just(b"{\"bad\":nul}".to_vec()),
+                Just(b"{\"open\":[".to_vec()),
+                Just(b"\"text\"".to_vec()),
+                Just(b"12".to_vec()),
+                Just(b"}".to_vec()),
+                Just(b"]".to_vec()),
+                Just(b",".to_vec()),
+                Just(b" ".to_vec()),
+                Just(b"\n".to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"{\"Records\": [".to_vec()),
+                Just(b"[".to_vec()),
+            ]
+        }
+
+        fn records_file() -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop_oneof![Just(b"{\"Records\": [".to_vec()), Just(b"[".to_vec())],
+                prop::collection::vec(piece(), 0..24),
+            )
+                .prop_map(|(head, pieces)| {
+                    let mut file = head;
+                    for piece in pieces {
+                        file.extend_from_slice(&piece);
+                    }
+                    file
+                })
+        }
+
+        proptest! {
+            #![proptest_config(Config {
+                cases: 500,
+                // Failing inputs are not saved to a file. Add them to the unit tests above.
+                failure_persistence: None,
+                ..Config::default()
+            })]
+
+            #[test]
+            fn next_with_matches_the_iterator(
+                file in records_file(),
+                capacity in 1_usize..160,
+                limit in prop_oneof![Just(DEFAULT_MAX_RECORD_BYTES), 4_usize..40],
+            ) {
+                let (frames, _) = handed(&file, capacity, limit);
+                prop_assert_eq!(frames, iterated(&file, capacity, limit));
+            }
+        }
     }
 }

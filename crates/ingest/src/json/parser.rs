@@ -29,17 +29,24 @@ const STACK_CAPACITY: usize = 64;
 /// Parses a JSON document, or returns `None` when the input is not one that this parser
 /// accepts. Every accepted input parses to the same value as with `serde_json`.
 pub(super) fn parse_fast(text: &str) -> Option<Value<'_>> {
-    let mut parser = Parser {
-        text,
-        position: 0,
-        depth: 0,
-        members: Vec::with_capacity(STACK_CAPACITY),
-        elements: Vec::new(),
-    };
+    let mut parser = Parser::new(text);
     parser.skip_whitespace();
     let value = parser.value()?;
     parser.skip_whitespace();
     (parser.position == text.len()).then_some(value)
+}
+
+/// Parses the object at the start of `text` and returns it with the length of its text, or
+/// returns `None` when `text` does not start with an object that this parser accepts. The
+/// text after the object is not read, so the object parses to the same value as it would
+/// alone.
+pub(crate) fn parse_object_prefix(text: &str) -> Option<(Value<'_>, usize)> {
+    if !text.starts_with('{') {
+        return None;
+    }
+    let mut parser = Parser::new(text);
+    let value = parser.object()?;
+    Some((value, parser.position))
 }
 
 /// Returns the length of the longest prefix of `bytes` without a quote, a backslash or a
@@ -156,6 +163,16 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            position: 0,
+            depth: 0,
+            members: Vec::with_capacity(STACK_CAPACITY),
+            elements: Vec::new(),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.position).copied()
     }
