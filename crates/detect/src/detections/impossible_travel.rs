@@ -111,7 +111,8 @@ struct IdentityTrack {
 
 pub struct ImpossibleTravel {
     settings: Settings,
-    tracks: ExpiringMap<IdentityKey, IdentityTrack>,
+    /// Tracks are boxed, so that growing the map moves a pointer per identity.
+    tracks: ExpiringMap<IdentityKey, Box<IdentityTrack>>,
 }
 
 impl ImpossibleTravel {
@@ -276,16 +277,16 @@ impl Detector for ImpossibleTravel {
             return;
         };
         let key = event.actor.key.clone();
-        let previous = self.tracks.get(&key).map(|track| track.last.clone());
-        let assessed = previous
-            .as_ref()
-            .and_then(|before| self.assess(event, before, &now));
-        let track = self
+        let assessed = self
             .tracks
-            .touch_or_insert_with(key, event.time, || IdentityTrack {
+            .get(&key)
+            .and_then(|track| self.assess(event, &track.last, &now));
+        let track = self.tracks.touch_or_insert_with(key, event.time, || {
+            Box::new(IdentityTrack {
                 last: now.clone(),
                 reported: HashSet::new(),
-            });
+            })
+        });
         if let Some((finding, places)) = assessed {
             if track.reported.insert(places) {
                 findings.push(finding);

@@ -354,9 +354,11 @@ pub struct SessionReplay {
     settings: Settings,
     max_lifetime: TimeDelta,
     token_lifetime: TimeDelta,
-    tracks: ExpiringMap<IdentifierKey, Track>,
+    /// Tracks are boxed: a map entry is then a tenth of a track's size, so growing the map
+    /// moves less memory.
+    tracks: ExpiringMap<IdentifierKey, Box<Track>>,
     /// Token identifiers, which expire sooner than sessions.
-    token_tracks: ExpiringMap<IdentifierKey, Track>,
+    token_tracks: ExpiringMap<IdentifierKey, Box<Track>>,
     user_agents: UserAgentCache,
 }
 
@@ -431,7 +433,7 @@ impl SessionReplay {
         let mut created = false;
         let track = tracks.touch_or_insert_with(key, time, || {
             created = true;
-            Track::new(sighting.judged(context))
+            Box::new(Track::new(sighting.judged(context)))
         });
         if created {
             return None;
@@ -439,7 +441,7 @@ impl SessionReplay {
 
         let since_origin = time - track.origin.time;
         if since_origin > max_lifetime {
-            *track = Track::new(sighting.judged(context));
+            **track = Track::new(sighting.judged(context));
             return None;
         }
         if -since_origin > max_lifetime {
