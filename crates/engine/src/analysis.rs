@@ -2,7 +2,7 @@
 //! baseline as it was before the event, then teaches the baseline, the identity graph and,
 //! with a state store, the batch of changes to save.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use foldhash::fast::RandomState;
 
@@ -27,14 +27,11 @@ pub(crate) struct Analysis {
     detectors: Detectors,
     baselines: BaselineCache,
     baseline_settings: BaselineSettings,
-    /// Compact ids of the identities seen, used as baseline keys and store ids.
-    identity_ids: HashMap<IdentityKey, i64, RandomState>,
+    /// The state of each identity seen in this run, found with one lookup per event.
+    identities: hashbrown::HashMap<IdentityKey, Known, RandomState>,
+    /// The next identity id to hand out when there is no store.
+    next_id: i64,
     graph: IdentityGraph,
-    /// Actors the graph has already seen in this run. What the graph learns from an event
-    /// depends only on the actor's key, kind, e-mail and role session, which do not change
-    /// between events of one actor, so each actor is shown to the graph once. The value has
-    /// one bit per [`IdentityKind`] the key was seen with.
-    graph_seen: HashMap<IdentityKey, u32, RandomState>,
     /// Privileges seen granted in this run, per identity key.
     privileges: BTreeMap<IdentityKey, Vec<GrantedPrivilege>>,
     findings: Vec<Finding>,
@@ -54,9 +51,9 @@ impl Analysis {
             detectors: Detectors::new(detections),
             baselines: BaselineCache::with_settings(baseline_settings),
             baseline_settings: baseline_settings.clone(),
-            identity_ids: HashMap::default(),
+            identities: hashbrown::HashMap::default(),
+            next_id: 1,
             graph: IdentityGraph::new(inventory),
-            graph_seen: HashMap::default(),
             privileges: BTreeMap::new(),
             findings: Vec::new(),
             persistence,
@@ -82,18 +79,13 @@ impl Analysis {
 
     /// Returns the id of an identity, from memory, the store, or a new one.
     fn identity_id(&mut self, key: &IdentityKey) -> Result<i64, StateError> {
-        if let Some(&id) = self.identity_ids.get(key) {
-            return Ok(id);
-        }
-        if self.identity_ids.len() >= MAX_CACHED_IDS {
-            self.identity_ids.clear();
-        }
-        let id = match &mut self.persistence {
-            Some(persistence) => persistence.identity_id(key)?,
-            None => i64::try_from(self.identity_ids.len()).unwrap_or(i64::MAX) + 1,
-        };
-        self.identity_ids.insert(key.clone(), id);
-        Ok(id)
+        let known = known(&mut self.identities, key);
+        assign_id(known, key, &mut self.persistence, &mut self.next_id)
+    }
+
+    /// Returns the id of a known identity, if it has one.
+    fn known_id(&self, key: &IdentityKey) -> Option<i64> {
+        self.identities.get(key).and_then(|known| known.id)
     }
 
     /// Runs the detectors on one event, then lets the actor's baseline and the identity graph
@@ -114,10 +106,19 @@ impl Analysis {
                 baseline_settings: &self.baseline_settings,
             };
             self.detectors.observe(event, &context, &mut self.findings);
-            self.learn_relations(event, None)?;
+            let graph_first =
+                first_graph_sight(known(&mut self.identities, &event.actor.key), event);
+            self.learn_relations(event, None, graph_first)?;
             return Ok(());
         }
-        let id = self.identity_id(&event.actor.key)?;
+        let known = known(&mut self.identities, &event.actor.key);
+        let graph_first = first_graph_sight(known, event);
+        let id = assign_id(
+            known,
+            &event.actor.key,
+            &mut self.persistence,
+            &mut self.next_id,
+        )?;
         let Self {
             detectors,
             baselines,
@@ -143,31 +144,18 @@ impl Analysis {
             // NOTE: without a state store, a baseline evicted from the cache is forgotten.
             self.baselines.drain_dirty();
         }
-        self.learn_relations(event, Some(id))
+        self.learn_relations(event, Some(id), graph_first)
     }
 
-    /// Learns links between accounts and the privileges granted by the event.
-    /// Returns true the first time `key` is seen with `kind`, and remembers it.
-    fn first_graph_sight(&mut self, key: &IdentityKey, kind: IdentityKind) -> bool {
-        // `Unknown` is the last kind, so every kind has a bit in a `u32`.
-        const _: () = assert!((IdentityKind::Unknown as u32) < u32::BITS);
-        let bit = 1_u32 << (kind as u32);
-        if let Some(kinds) = self.graph_seen.get_mut(key) {
-            let first = *kinds & bit == 0;
-            *kinds |= bit;
-            return first;
-        }
-        self.graph_seen.insert(key.clone(), bit);
-        true
-    }
-
-    fn learn_relations(&mut self, event: &Event, actor_id: Option<i64>) -> Result<(), StateError> {
-        let first_sight =
-            event.is_successful_authentication() || !event.activity.is_authentication();
-        let links = if first_sight && self.first_graph_sight(&event.actor.key, event.actor.kind) {
-            if self.graph_seen.len() > MAX_CACHED_IDS {
-                self.graph_seen.clear();
-            }
+    /// Learns links between accounts and the privileges granted by the event. `graph_first`
+    /// is true when the graph has not seen the actor yet (see [`first_graph_sight`]).
+    fn learn_relations(
+        &mut self,
+        event: &Event,
+        actor_id: Option<i64>,
+        graph_first: bool,
+    ) -> Result<(), StateError> {
+        let links = if graph_first {
             self.restore_stored_accounts(event);
             self.graph.observe(event)
         } else {
@@ -186,7 +174,7 @@ impl Analysis {
                     .accounts
                     .iter()
                     .filter(|account| account.key != link.key)
-                    .filter_map(|account| self.identity_ids.get(&account.key).copied())
+                    .filter_map(|account| self.known_id(&account.key))
                     .collect();
                 if let Some(persistence) = &mut self.persistence {
                     for other in others {
@@ -252,7 +240,7 @@ impl Analysis {
             return;
         };
         for stored in persistence.identities_with_email(&email) {
-            if stored.key == event.actor.key || self.identity_ids.contains_key(&stored.key) {
+            if stored.key == event.actor.key || self.known_id(&stored.key).is_some() {
                 continue;
             }
             let link = riposte_identity::Link {
@@ -264,7 +252,7 @@ impl Analysis {
                 },
             };
             self.graph.restore(&link);
-            self.identity_ids.insert(stored.key, stored.id);
+            known(&mut self.identities, &stored.key).id = Some(stored.id);
         }
     }
 
@@ -274,7 +262,7 @@ impl Analysis {
             privileges: self.privileges.get(key).cloned().unwrap_or_default(),
             ..ObservedUsage::default()
         };
-        let Some(&id) = self.identity_ids.get(key) else {
+        let Some(id) = self.known_id(key) else {
             return usage;
         };
         let stored = self
@@ -337,4 +325,65 @@ fn has_baseline(kind: IdentityKind) -> bool {
             | IdentityKind::NetworkSource
             | IdentityKind::Unknown
     )
+}
+
+/// The state of one identity in a run.
+#[derive(Default)]
+struct Known {
+    /// The identity's compact id, the key of its baseline and of its rows in a store. An actor
+    /// without a baseline gets one only when a store needs it.
+    id: Option<i64>,
+    /// One bit per [`IdentityKind`] the graph has seen the identity with. What the graph learns
+    /// from an event depends only on the actor's key, kind, e-mail and role session, which do
+    /// not change between events of one actor, so each actor is shown to the graph once.
+    graph_kinds: u32,
+}
+
+/// Returns the entry of `key`, created empty when absent. Past [`MAX_CACHED_IDS`] entries
+/// the map starts over, and ids are read again from the store.
+fn known<'a>(
+    identities: &'a mut hashbrown::HashMap<IdentityKey, Known, RandomState>,
+    key: &IdentityKey,
+) -> &'a mut Known {
+    if identities.len() >= MAX_CACHED_IDS && !identities.contains_key(key) {
+        identities.clear();
+    }
+    identities.entry_ref(key).or_default()
+}
+
+/// Returns the id of `known`, asking the store for it or handing out the next one the first
+/// time.
+fn assign_id(
+    known: &mut Known,
+    key: &IdentityKey,
+    persistence: &mut Option<Persistence>,
+    next_id: &mut i64,
+) -> Result<i64, StateError> {
+    if let Some(id) = known.id {
+        return Ok(id);
+    }
+    let id = match persistence {
+        Some(persistence) => persistence.identity_id(key)?,
+        None => {
+            let id = *next_id;
+            *next_id = next_id.saturating_add(1);
+            id
+        }
+    };
+    known.id = Some(id);
+    Ok(id)
+}
+
+/// Returns true the first time the graph should see `event`'s actor with its kind, and
+/// remembers it. Failed authentications teach the graph nothing, so they do not count.
+fn first_graph_sight(known: &mut Known, event: &Event) -> bool {
+    if !event.is_successful_authentication() && event.activity.is_authentication() {
+        return false;
+    }
+    // `Unknown` is the last kind, so every kind has a bit in a `u32`.
+    const _: () = assert!((IdentityKind::Unknown as u32) < u32::BITS);
+    let bit = 1_u32 << (event.actor.kind as u32);
+    let first = known.graph_kinds & bit == 0;
+    known.graph_kinds |= bit;
+    first
 }
