@@ -63,7 +63,8 @@ pub enum FrameItem {
 pub enum Next<'a> {
     /// An item as the iterator yields it.
     Item(FrameItem),
-    /// An object element of an array or a `Records` wrapper, parsed in the reader's buffer.
+    /// A line of JSON Lines, or an object element of an array or a `Records` wrapper, parsed
+    /// in the reader's buffer.
     Parsed(ParsedFrame<'a>),
 }
 
@@ -286,10 +287,17 @@ impl<R: BufRead> Framer<R> {
     }
 
     /// Hands the next item to `handle` and returns what it returns, or `None` at the end of
-    /// the input. Items are the iterator's, except that an object element of an array that
-    /// lies whole in the reader's buffer comes parsed, as [`Next::Parsed`].
+    /// the input. Items are the iterator's, except that a line of JSON Lines or an object
+    /// element of an array that lies whole in the reader's buffer comes parsed, as
+    /// [`Next::Parsed`].
     pub fn next_with<T>(&mut self, handle: impl FnOnce(Next<'_>) -> T) -> Option<T> {
         let mut handle = handle;
+        if !self.finished && self.mode == Mode::Lines && self.lookahead.is_empty() {
+            match self.parse_line_in_place(handle) {
+                Ok(result) => return Some(result),
+                Err(back) => handle = back,
+            }
+        }
         let at_element = !self.finished
             && self.mode == Mode::Values
             && matches!(self.level, Level::Elements { .. })
@@ -314,6 +322,18 @@ impl<R: BufRead> Framer<R> {
         self.next().map(|item| handle(Next::Item(item)))
     }
 
+    /// Parses the line that starts at the reader's position inside its buffer and hands it to
+    /// `handle`. Gives `handle` back when the line does not end within the buffer, is blank,
+    /// exceeds the record limit, or is not a document the fast parser accepts: the line reader
+    /// then reads it as before.
+    fn parse_line_in_place<T, F>(&mut self, handle: F) -> Result<T, F>
+    where
+        F: FnOnce(Next<'_>) -> T,
+    {
+        let max_record_bytes = self.max_record_bytes;
+        self.hand_in_place(handle, |chunk| find_line(chunk, max_record_bytes))
+    }
+
     /// Parses the object that starts at the reader's position inside its buffer and hands it
     /// to `handle`. Gives `handle` back when the object does not end within the parse window,
     /// is not one the fast parser accepts, or exceeds the record limit: the scanner then
@@ -322,45 +342,43 @@ impl<R: BufRead> Framer<R> {
     where
         F: FnOnce(Next<'_>) -> T,
     {
+        let max_record_bytes = self.max_record_bytes;
+        let window = self.capacity_hint.saturating_mul(2).max(MIN_PARSE_WINDOW);
+        self.hand_in_place(handle, |chunk| {
+            find_element(chunk, window, max_record_bytes)
+        })
+    }
+
+    /// Hands the record that `find` parses at the start of the reader's buffer to `handle`,
+    /// then consumes it. Gives `handle` back when `find` finds none.
+    fn hand_in_place<T, F>(
+        &mut self,
+        handle: F,
+        find: impl FnOnce(&[u8]) -> Option<Found<'_>>,
+    ) -> Result<T, F>
+    where
+        F: FnOnce(Next<'_>) -> T,
+    {
         let Ok(chunk) = self.reader.fill_buf() else {
             return Err(handle);
         };
-
-        let window = self
-            .capacity_hint
-            .saturating_mul(2)
-            .max(MIN_PARSE_WINDOW)
-            .min(chunk.len());
-        let head = chunk.get(..window).unwrap_or(chunk);
-        // The window may end inside a character, or hold invalid UTF-8 after the record.
-        let text = match std::str::from_utf8(head) {
-            Ok(text) => text,
-            Err(error) => {
-                let valid = head.get(..error.valid_up_to()).unwrap_or_default();
-                std::str::from_utf8(valid).unwrap_or_default()
-            }
-        };
-        let Some((value, length)) = json::parse_object_prefix(text) else {
+        let Some(found) = find(chunk) else {
             return Err(handle);
         };
-        if length > self.max_record_bytes {
-            return Err(handle);
-        }
 
-        let bytes = head.get(..length).unwrap_or_default();
         let line = self.line;
         let index = self.index;
-        self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        let consumed = found.consumed;
+        self.line += found.lines;
         self.index += 1;
-        self.capacity_hint = capacity_hint_for(length);
-
+        self.capacity_hint = capacity_hint_for(consumed);
         let result = handle(Next::Parsed(ParsedFrame {
-            bytes,
-            value,
+            bytes: found.bytes,
+            value: found.value,
             line,
             index,
         }));
-        self.reader.consume(length);
+        self.reader.consume(consumed);
         Ok(result)
     }
 
@@ -665,6 +683,63 @@ impl<R: BufRead> Framer<R> {
         strip_line_end(&mut bytes);
         Ok(FrameItem::Record(Frame { bytes, line, index }))
     }
+}
+
+/// A record parsed at the start of a buffer.
+struct Found<'a> {
+    /// The record's text, as its frame would hold it.
+    bytes: &'a [u8],
+    value: Value<'a>,
+    /// Bytes to consume: the record with its line end, if any.
+    consumed: usize,
+    /// Line breaks that the consumed bytes hold.
+    lines: u64,
+}
+
+/// Parses the line at the start of `chunk`, when it ends within `chunk`, is not blank, holds at
+/// most `max_record_bytes` with its line end, and is a document the fast parser accepts.
+fn find_line(chunk: &[u8], max_record_bytes: usize) -> Option<Found<'_>> {
+    let newline = memchr::memchr(b'\n', chunk)?;
+    let consumed = newline + 1;
+    if consumed > max_record_bytes {
+        return None;
+    }
+    let mut bytes = chunk.get(..newline)?;
+    while let Some(rest) = bytes.strip_suffix(b"\r") {
+        bytes = rest;
+    }
+    if trim_ascii(bytes).is_empty() {
+        return None;
+    }
+    let value = json::parse_fast(std::str::from_utf8(bytes).ok()?)?;
+    Some(Found {
+        bytes,
+        value,
+        consumed,
+        lines: 1,
+    })
+}
+
+/// Parses the object at the start of `chunk`, when it ends within the first `window` bytes,
+/// holds at most `max_record_bytes`, and is one the fast parser accepts.
+fn find_element(chunk: &[u8], window: usize, max_record_bytes: usize) -> Option<Found<'_>> {
+    let head = chunk.get(..window.min(chunk.len()))?;
+    // The window may end inside a character, or hold invalid UTF-8 after the record.
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(error) => std::str::from_utf8(head.get(..error.valid_up_to())?).ok()?,
+    };
+    let (value, length) = json::parse_object_prefix(text)?;
+    if length > max_record_bytes {
+        return None;
+    }
+    let bytes = head.get(..length)?;
+    Some(Found {
+        bytes,
+        value,
+        consumed: length,
+        lines: memchr::memchr_iter(b'\n', bytes).count() as u64,
+    })
 }
 
 /// Returns the capacity for the buffer of a record after one of `size` bytes: room for one
@@ -1106,6 +1181,17 @@ mod tests {
     }
 
     #[test]
+    fn parsed_lines_match_iterated_frames() {
+        let input = b"{\"a\":1}\n{\"b\":2}\r\n\n  \n{\"c\":\"\x01\"}\n[{\"d\":3}]\n{\"e\":4}";
+        let (frames, parsed) = handed(input, 64 * 1024, DEFAULT_MAX_RECORD_BYTES);
+        assert_eq!(frames, iterated(input, 64 * 1024, DEFAULT_MAX_RECORD_BYTES));
+        // The first line is read ahead to choose the mode. The line reader also reads the line
+        // with a control character and the last line, which has no line end.
+        assert_eq!(parsed, 2);
+        assert_eq!(frames[3].1, 6);
+    }
+
+    #[test]
     fn element_across_buffer_end_is_scanned() {
         let input = br#"[{"key": "a value longer than the buffer"}, {"k": 2}]"#;
         for capacity in 1..input.len() + 2 {
@@ -1166,7 +1252,8 @@ mod tests {
         use proptest::prelude::*;
         use proptest::test_runner::Config;
 
-        /// Pieces of a records file: valid and invalid elements, separators and brackets.
+        /// Generates pieces of a records file: valid and invalid elements, separators and
+        /// brackets.
         fn piece() -> impl Strategy<Value = Vec<u8>> {
             prop_oneof![
                 Just(b"{\"a\":1}".to_vec()),
@@ -1206,6 +1293,33 @@ mod tests {
                 })
         }
 
+        /// Generates a JSON Lines file: lines of valid and invalid records, blank lines and
+        /// line ends of both kinds, the last line ended or not.
+        fn json_lines_file() -> impl Strategy<Value = Vec<u8>> {
+            let line = prop_oneof![
+                3 => piece(),
+                1 => prop::collection::vec(piece(), 0..3).prop_map(|pieces| pieces.concat()),
+            ];
+            (
+                prop::collection::vec(
+                    (line, prop_oneof![Just(&b"\n"[..]), Just(&b"\r\n"[..])]),
+                    0..16,
+                ),
+                any::<bool>(),
+            )
+                .prop_map(|(lines, last_ended)| {
+                    let mut file = b"{\"first\":1}\n{\"second\":2}\n".to_vec();
+                    let count = lines.len();
+                    for (position, (line, end)) in lines.into_iter().enumerate() {
+                        file.extend_from_slice(&line);
+                        if position + 1 < count || last_ended {
+                            file.extend_from_slice(end);
+                        }
+                    }
+                    file
+                })
+        }
+
         proptest! {
             #![proptest_config(Config {
                 cases: 500,
@@ -1217,6 +1331,16 @@ mod tests {
             #[test]
             fn next_with_matches_the_iterator(
                 file in records_file(),
+                capacity in 1_usize..160,
+                limit in prop_oneof![Just(DEFAULT_MAX_RECORD_BYTES), 4_usize..40],
+            ) {
+                let (frames, _) = handed(&file, capacity, limit);
+                prop_assert_eq!(frames, iterated(&file, capacity, limit));
+            }
+
+            #[test]
+            fn json_lines_match_the_iterator(
+                file in json_lines_file(),
                 capacity in 1_usize..160,
                 limit in prop_oneof![Just(DEFAULT_MAX_RECORD_BYTES), 4_usize..40],
             ) {

@@ -7,7 +7,7 @@
 mod parser;
 mod value;
 
-pub(crate) use parser::{parse_object_prefix, plain_run_length};
+pub(crate) use parser::{parse_fast, parse_object_prefix, plain_run_length};
 pub use value::{Object, Value, compare_keys, parse, parse_str};
 
 /// Builds a [`Value`] that owns its strings with the syntax of `serde_json::json!`, for

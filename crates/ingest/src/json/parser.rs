@@ -28,7 +28,7 @@ const STACK_CAPACITY: usize = 64;
 
 /// Parses a JSON document, or returns `None` when the input is not one that this parser
 /// accepts. Every accepted input parses to the same value as with `serde_json`.
-pub(super) fn parse_fast(text: &str) -> Option<Value<'_>> {
+pub(crate) fn parse_fast(text: &str) -> Option<Value<'_>> {
     let mut parser = Parser::new(text);
     parser.skip_whitespace();
     let value = parser.value()?;
