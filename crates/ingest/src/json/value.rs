@@ -371,11 +371,45 @@ fn sort_members(members: &mut Vec<(Cow<'_, str>, Value<'_>)>) {
     });
 }
 
-/// Compares two keys for equality, lengths first. Keys are short, so a byte loop is faster
-/// than the call to `memcmp` that `==` makes.
+/// Compares two keys for equality, lengths first. Keys are short, so comparing them a word at
+/// a time in place is faster than the call to `memcmp` that `==` makes.
+#[inline]
 fn same_key(name: &str, key: &str) -> bool {
     let (name, key) = (name.as_bytes(), key.as_bytes());
-    name.len() == key.len() && name.iter().zip(key).all(|(left, right)| left == right)
+    name.len() == key.len() && same_bytes(name, key)
+}
+
+/// Compares two byte strings of the same length: eight bytes at a time and then the last eight,
+/// which may overlap the bytes already compared; a string shorter than eight bytes as two
+/// overlapping halves.
+#[inline]
+fn same_bytes(left: &[u8], right: &[u8]) -> bool {
+    let length = left.len();
+    if length >= 8 {
+        let mut position = 0;
+        while position + 8 < length {
+            if word::<8>(left, position) != word::<8>(right, position) {
+                return false;
+            }
+            position += 8;
+        }
+        return word::<8>(left, length - 8) == word::<8>(right, length - 8);
+    }
+    if length >= 4 {
+        return word::<4>(left, 0) == word::<4>(right, 0)
+            && word::<4>(left, length - 4) == word::<4>(right, length - 4);
+    }
+    left.iter().zip(right).all(|(left, right)| left == right)
+}
+
+/// Returns the `N` bytes of `bytes` at `position`, or zeros past its end.
+#[inline(always)]
+fn word<const N: usize>(bytes: &[u8], position: usize) -> [u8; N] {
+    bytes
+        .get(position..)
+        .and_then(<[u8]>::first_chunk::<N>)
+        .copied()
+        .unwrap_or([0; N])
 }
 
 impl PartialEq for Object<'_> {
@@ -552,6 +586,20 @@ impl<'de> Visitor<'de> for KeySeed {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn same_bytes_matches_equality() {
+        let text: Vec<u8> = (0..40_u8).map(|byte| b'a' + byte % 26).collect();
+        for length in 0..text.len() {
+            let left = &text[..length];
+            assert!(super::same_bytes(left, left), "{length}");
+            for changed in 0..length {
+                let mut right = left.to_vec();
+                right[changed] ^= 0x20;
+                assert!(!super::same_bytes(left, &right), "{length} {changed}");
+            }
+        }
+    }
+
     use super::*;
 
     /// Inputs whose parse, display and errors must match `serde_json::Value`'s.
