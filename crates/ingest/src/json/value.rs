@@ -379,9 +379,9 @@ fn same_key(name: &str, key: &str) -> bool {
     name.len() == key.len() && same_bytes(name, key)
 }
 
-/// Compares two byte strings of the same length: eight bytes at a time and then the last eight,
-/// which may overlap the bytes already compared; a string shorter than eight bytes as two
-/// overlapping halves.
+/// Compares two byte strings of the same length eight bytes at a time. The last word may
+/// overlap bytes already compared. Strings of four to seven bytes are compared as two
+/// overlapping halves, and shorter ones byte by byte.
 #[inline]
 fn same_bytes(left: &[u8], right: &[u8]) -> bool {
     let length = left.len();
