@@ -42,6 +42,8 @@
 //! counts them.
 
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use std::fmt;
 
 use riposte_model::{Event, IdentityKey, IdentityKind, IdentityRef, Outcome, Provider};
@@ -313,10 +315,11 @@ pub struct IdentityGraph {
     inventory: Inventory,
     limits: GraphLimits,
     nodes: Vec<NodeData>,
-    /// Account nodes and workload entity nodes by key.
-    accounts: HashMap<IdentityKey, u32>,
+    /// Account nodes and workload entity nodes by key. The maps hash with foldhash, faster
+    /// than SipHash, and are only looked up, never iterated.
+    accounts: HashMap<IdentityKey, u32, RandomState>,
     /// Person entity nodes by lowercase e-mail address.
-    people: HashMap<Box<str>, u32>,
+    people: HashMap<Box<str>, u32, RandomState>,
     pending: Vec<Conflict>,
     /// Rejected links already reported, so that each is reported once.
     reported_rejections: std::collections::HashSet<(u32, u32, LinkSource)>,
@@ -344,8 +347,8 @@ impl IdentityGraph {
             inventory,
             limits,
             nodes: Vec::new(),
-            accounts: HashMap::new(),
-            people: HashMap::new(),
+            accounts: HashMap::default(),
+            people: HashMap::default(),
             pending: Vec::new(),
             reported_rejections: std::collections::HashSet::new(),
             dropped_links: 0,
