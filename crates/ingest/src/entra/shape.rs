@@ -490,8 +490,9 @@ fn is_pascal_case(object: &Object<'_>) -> bool {
 /// Splits a Log Analytics row into envelope and resource fields. Of columns that map to the
 /// same field, the first in key order is kept.
 fn split_log_analytics<'a>(object: &'a Object<'a>) -> (Fields<'a>, Fields<'a>) {
-    let mut envelope = FieldsBuilder::with_capacity(object.len());
-    let mut resource = FieldsBuilder::with_capacity(object.len());
+    // `len` would put the members in key order once more than `iter` does.
+    let mut envelope = FieldsBuilder::with_capacity(object.written_len());
+    let mut resource = FieldsBuilder::with_capacity(object.written_len());
     for (column, value) in object.iter() {
         if value.is_null() {
             continue;
@@ -575,7 +576,8 @@ fn envelope_fields<'a>(object: &'a Object<'a>, skip: Option<&'static str>) -> Fi
     if !needs_renaming(object) {
         return Fields::view(object, skip);
     }
-    let mut envelope = FieldsBuilder::with_capacity(object.len());
+    // `len` would put the members in key order once more than `iter` does.
+    let mut envelope = FieldsBuilder::with_capacity(object.written_len());
     for (key, value) in object.iter() {
         if Some(key) == skip {
             continue;

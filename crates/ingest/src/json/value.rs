@@ -255,6 +255,12 @@ impl<'a> Object<'a> {
         self.members.is_empty()
     }
 
+    /// Returns the number of members as written, a repeated key counted each time: at least
+    /// [`len`](Self::len), and found without putting the members in order.
+    pub fn written_len(&self) -> usize {
+        self.members.len()
+    }
+
     /// Returns the member `key`, the last one written when the key is repeated. Objects in
     /// logs have tens of members, so a scan that compares lengths first is faster than a
     /// binary search, whose comparisons read bytes. Larger objects are sorted and
