@@ -170,8 +170,7 @@ impl Decoder {
         }
     }
 
-    /// Decodes a record that the framer already parsed, as `decode_frame` decodes the same
-    /// text.
+    /// Decodes a parsed record, with its text for rejects.
     fn decode_parsed(
         &self,
         frame: ParsedFrame<'_>,
@@ -204,15 +203,13 @@ impl Decoder {
                 return;
             }
         };
-        let record_location = location(file, frame.line);
-        self.decode_value(
+        let parsed = ParsedFrame {
+            bytes: &frame.bytes,
             value,
-            Some(&frame.bytes),
-            &record_location,
-            frame.index,
-            0,
-            emit,
-        );
+            line: frame.line,
+            index: frame.index,
+        };
+        self.decode_parsed(parsed, file, emit);
     }
 
     fn decode_value(
