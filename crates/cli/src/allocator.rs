@@ -12,7 +12,7 @@
 //! By default mimalloc 2 returns memory that stayed free for 10 ms. A hunt frees and
 //! allocates steadily as records pass through, so pages went back to the system and were
 //! faulted in and zeroed again moments later. A ten-second delay keeps them with the process
-//! while the hunt runs; memory left free for longer still goes back.
+//! while the hunt runs. Memory left free for longer still goes back.
 
 use std::ffi::c_long;
 
