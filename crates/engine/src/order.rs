@@ -114,6 +114,59 @@ impl Ord for Entry {
     }
 }
 
+/// The buffered entries, in two parts that together release in order.
+///
+/// Inputs mostly come in time order already, because files are merged by the time of their
+/// current event. An entry that sorts after every entry of `run` is appended to it, and `run` stays sorted, so
+/// most entries are added and taken in constant time. The others, such as events of one
+/// second whose id hashes come in another order, go to `heap`. The smaller of the two
+/// firsts leaves first.
+#[derive(Default)]
+struct Pending {
+    run: VecDeque<Entry>,
+    heap: BinaryHeap<Reverse<Entry>>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.run.len() + self.heap.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.run.is_empty() && self.heap.is_empty()
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if self.run.back().is_none_or(|last| *last < entry) {
+            self.run.push_back(entry);
+        } else {
+            self.heap.push(Reverse(entry));
+        }
+    }
+
+    /// Returns the entry that sorts first.
+    fn first(&self) -> Option<&Entry> {
+        match (self.run.front(), self.heap.peek()) {
+            (Some(run), Some(Reverse(heap))) => Some(if heap < run { heap } else { run }),
+            (run, heap) => run.or(heap.map(|Reverse(entry)| entry)),
+        }
+    }
+
+    /// Removes and returns the entry that sorts first.
+    fn pop_first(&mut self) -> Option<Entry> {
+        let from_heap = match (self.run.front(), self.heap.peek()) {
+            (Some(run), Some(Reverse(heap))) => heap < run,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if from_heap {
+            self.heap.pop().map(|Reverse(entry)| entry)
+        } else {
+            self.run.pop_front()
+        }
+    }
+}
+
 /// Counts of what the buffer did besides ordering.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OrderStats {
@@ -128,7 +181,7 @@ pub struct OrderStats {
 pub struct ReorderBuffer {
     max_lateness: chrono::TimeDelta,
     capacity: usize,
-    heap: BinaryHeap<Reverse<Entry>>,
+    pending: Pending,
     /// Ids of buffered events and of recently released ones, hashed with `hasher`.
     seen: HashTable<SeenId>,
     hasher: RandomState,
@@ -148,7 +201,7 @@ impl ReorderBuffer {
             max_lateness: chrono::TimeDelta::try_seconds(lateness)
                 .unwrap_or(chrono::TimeDelta::MAX),
             capacity: settings.max_buffered_events.max(1),
-            heap: BinaryHeap::new(),
+            pending: Pending::default(),
             seen: HashTable::new(),
             hasher: RandomState::default(),
             released: VecDeque::new(),
@@ -189,9 +242,9 @@ impl ReorderBuffer {
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
-        self.heap.push(Reverse(Entry::new(event, hash)));
+        self.pending.push(Entry::new(event, hash));
 
-        while self.heap.len() > self.capacity {
+        while self.pending.len() > self.capacity {
             self.stats.forced += 1;
             self.release_one(release);
         }
@@ -202,9 +255,9 @@ impl ReorderBuffer {
             .checked_sub_signed(self.max_lateness)
             .unwrap_or(Timestamp::MIN_UTC);
         while self
-            .heap
-            .peek()
-            .is_some_and(|Reverse(entry)| entry.time <= watermark)
+            .pending
+            .first()
+            .is_some_and(|entry| entry.time <= watermark)
         {
             self.release_one(release);
         }
@@ -212,15 +265,15 @@ impl ReorderBuffer {
 
     /// Releases every buffered event, in order.
     pub fn flush(&mut self, release: &mut dyn FnMut(Box<Event>)) {
-        while !self.heap.is_empty() {
+        while !self.pending.is_empty() {
             self.release_one(release);
         }
     }
 
     fn release_one(&mut self, release: &mut dyn FnMut(Box<Event>)) {
-        let Some(Reverse(Entry {
+        let Some(Entry {
             event, seen_hash, ..
-        })) = self.heap.pop()
+        }) = self.pending.pop_first()
         else {
             return;
         };
@@ -277,6 +330,7 @@ impl ReorderBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use riposte_detect::testing::EventBuilder;
 
     fn event(id: &str, time: &str) -> Event {
@@ -432,5 +486,63 @@ mod tests {
             buffer.push(Box::new(event), &mut |_| {});
         }
         assert!(buffer.seen.len() <= 20, "{}", buffer.seen.len());
+    }
+
+    /// One step of a sequence run against [`Pending`] and a plain heap.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Push { second: i64, id: u8 },
+        Pop,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => (0..20_i64, any::<u8>()).prop_map(|(second, id)| Step::Push { second, id }),
+            1 => Just(Step::Pop),
+        ]
+    }
+
+    fn entry(second: i64, id: u8) -> Entry {
+        let mut event = EventBuilder::new("alice", "2024-01-01T00:00:00Z")
+            .id(&format!("e{id}"))
+            .build();
+        event.time += chrono::TimeDelta::seconds(second);
+        Entry::new(Box::new(event), 0)
+    }
+
+    proptest! {
+        #[test]
+        fn pending_pops_like_a_heap(steps in prop::collection::vec(step(), 0..200)) {
+            let mut pending = Pending::default();
+            let mut heap = BinaryHeap::new();
+            let mut buffered = std::collections::HashSet::new();
+            for step in steps {
+                match step {
+                    Step::Push { second, id } => {
+                        // The buffer never contains two entries of one id.
+                        if buffered.insert(id) {
+                            pending.push(entry(second, id));
+                            heap.push(Reverse(entry(second, id)));
+                        }
+                    }
+                    Step::Pop => {
+                        let first = pending.first().map(|entry| entry.event.event_id.clone());
+                        let popped = pending.pop_first().map(|entry| entry.event.event_id);
+                        let expected = heap.pop().map(|Reverse(entry)| entry.event.event_id);
+                        prop_assert_eq!(&first, &expected);
+                        prop_assert_eq!(&popped, &expected);
+                        if let Some(id) = expected {
+                            buffered.remove(&id[1..].parse::<u8>().unwrap());
+                        }
+                    }
+                }
+                prop_assert_eq!(pending.len(), heap.len());
+            }
+            while let Some(Reverse(expected)) = heap.pop() {
+                let popped = pending.pop_first().map(|entry| entry.event.event_id);
+                prop_assert_eq!(popped, Some(expected.event.event_id));
+            }
+            prop_assert!(pending.is_empty());
+        }
     }
 }
