@@ -45,9 +45,17 @@ impl Default for OrderingSettings {
 struct SeenId {
     provider: Provider,
     id: Box<str>,
-    /// The event's position in release order, or `None` while it is buffered. Forgetting
-    /// finds the entry by this position, so the id is not hashed or compared again.
-    released: Option<u64>,
+    state: IdState,
+}
+
+/// Whether the event of a seen id is buffered or released. The number in each state finds
+/// the entry again without comparing ids, whose text has usually left the cache by then.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IdState {
+    /// Buffered, with the event's position in arrival order.
+    Buffered(u64),
+    /// Released, with the event's position in release order, by which forgetting finds it.
+    Released(u64),
 }
 
 /// A released id waiting to be forgotten: its hash and its position in release order.
@@ -67,16 +75,19 @@ struct Entry {
     /// The hash of the event's entry in `ReorderBuffer::seen`, seeded per process: it never
     /// orders anything.
     seen_hash: u64,
+    /// The event's position in arrival order, which its entry in `seen` records too.
+    arrival: u64,
     event: Box<Event>,
 }
 
 impl Entry {
-    fn new(event: Box<Event>, seen_hash: u64) -> Self {
+    fn new(event: Box<Event>, seen_hash: u64, arrival: u64) -> Self {
         Self {
             time: event.time,
             provider: event.format.provider(),
             id_hash: stable_hash(&event.event_id),
             seen_hash,
+            arrival,
             event,
         }
     }
@@ -189,6 +200,8 @@ pub struct ReorderBuffer {
     released: VecDeque<ReleasedId>,
     /// How many ids have been released so far.
     released_count: u64,
+    /// How many events have been buffered so far.
+    arrivals: u64,
     latest: Option<Timestamp>,
     last_released: Option<Timestamp>,
     stats: OrderStats,
@@ -206,6 +219,7 @@ impl ReorderBuffer {
             hasher: RandomState::default(),
             released: VecDeque::new(),
             released_count: 0,
+            arrivals: 0,
             latest: None,
             last_released: None,
             stats: OrderStats::default(),
@@ -227,22 +241,28 @@ impl ReorderBuffer {
             self.stats.duplicates += 1;
             return;
         }
-        let id = SeenId {
-            provider,
-            id: event.event_id.clone(),
-            released: None,
-        };
+        let id = event.event_id.clone();
         if self.last_released.is_some_and(|last| event.time < last) {
             self.stats.late += 1;
-            self.insert_released(hash, id);
+            self.insert_released(hash, provider, id);
             release(event);
             return;
         }
-        self.insert_seen(hash, id);
+        let arrival = self.arrivals;
+        self.arrivals += 1;
+        let state = IdState::Buffered(arrival);
+        self.insert_seen(
+            hash,
+            SeenId {
+                provider,
+                id,
+                state,
+            },
+        );
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
-        self.pending.push(Entry::new(event, hash));
+        self.pending.push(Entry::new(event, hash, arrival));
 
         while self.pending.len() > self.capacity {
             self.stats.forced += 1;
@@ -272,7 +292,10 @@ impl ReorderBuffer {
 
     fn release_one(&mut self, release: &mut dyn FnMut(Box<Event>)) {
         let Some(Entry {
-            event, seen_hash, ..
+            event,
+            seen_hash,
+            arrival,
+            ..
         }) = self.pending.pop_first()
         else {
             return;
@@ -280,11 +303,9 @@ impl ReorderBuffer {
         self.last_released = Some(event.time);
         // The id is in `seen` as buffered. From now on it counts as released.
         let position = self.next_release_position(seen_hash);
-        let provider = event.format.provider();
-        if let Some(seen) = self.seen.find_mut(seen_hash, |seen| {
-            seen.released.is_none() && seen.provider == provider && *seen.id == *event.event_id
-        }) {
-            seen.released = Some(position);
+        let buffered = IdState::Buffered(arrival);
+        if let Some(seen) = self.seen.find_mut(seen_hash, |seen| seen.state == buffered) {
+            seen.state = IdState::Released(position);
         }
         self.forget_old_ids();
         release(event);
@@ -297,9 +318,16 @@ impl ReorderBuffer {
     }
 
     /// Adds the id of an event that leaves at once, as released.
-    fn insert_released(&mut self, hash: u64, mut id: SeenId) {
-        id.released = Some(self.next_release_position(hash));
-        self.insert_seen(hash, id);
+    fn insert_released(&mut self, hash: u64, provider: Provider, id: Box<str>) {
+        let state = IdState::Released(self.next_release_position(hash));
+        self.insert_seen(
+            hash,
+            SeenId {
+                provider,
+                id,
+                state,
+            },
+        );
         self.forget_old_ids();
     }
 
@@ -317,9 +345,10 @@ impl ReorderBuffer {
             let Some(old) = self.released.pop_front() else {
                 break;
             };
+            let released = IdState::Released(old.position);
             if let Ok(entry) = self
                 .seen
-                .find_entry(old.hash, |seen| seen.released == Some(old.position))
+                .find_entry(old.hash, |seen| seen.state == released)
             {
                 entry.remove();
             }
@@ -507,7 +536,7 @@ mod tests {
             .id(&format!("e{id}"))
             .build();
         event.time += chrono::TimeDelta::seconds(second);
-        Entry::new(Box::new(event), 0)
+        Entry::new(Box::new(event), 0, 0)
     }
 
     proptest! {
