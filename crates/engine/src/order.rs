@@ -250,15 +250,7 @@ impl ReorderBuffer {
         }
         let arrival = self.arrivals;
         self.arrivals += 1;
-        let state = IdState::Buffered(arrival);
-        self.insert_seen(
-            hash,
-            SeenId {
-                provider,
-                id,
-                state,
-            },
-        );
+        self.insert_seen(hash, provider, id, IdState::Buffered(arrival));
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
@@ -311,23 +303,22 @@ impl ReorderBuffer {
         release(event);
     }
 
-    fn insert_seen(&mut self, hash: u64, id: SeenId) {
+    fn insert_seen(&mut self, hash: u64, provider: Provider, id: Box<str>, state: IdState) {
         let hasher = &self.hasher;
-        self.seen
-            .insert_unique(hash, id, |seen| hasher.hash_one((seen.provider, &*seen.id)));
+        let seen = SeenId {
+            provider,
+            id,
+            state,
+        };
+        self.seen.insert_unique(hash, seen, |seen| {
+            hasher.hash_one((seen.provider, &*seen.id))
+        });
     }
 
     /// Adds the id of an event that leaves at once, as released.
     fn insert_released(&mut self, hash: u64, provider: Provider, id: Box<str>) {
         let state = IdState::Released(self.next_release_position(hash));
-        self.insert_seen(
-            hash,
-            SeenId {
-                provider,
-                id,
-                state,
-            },
-        );
+        self.insert_seen(hash, provider, id, state);
         self.forget_old_ids();
     }
 
