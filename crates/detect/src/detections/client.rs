@@ -158,11 +158,6 @@ pub(crate) struct UserAgentCache {
 }
 
 impl UserAgentCache {
-    /// Returns what [`parse_user_agent`] returns for `user_agent`.
-    pub(crate) fn parse(&mut self, user_agent: &str) -> Option<Software> {
-        self.get(user_agent).cloned()
-    }
-
     /// Returns what [`parse_user_agent`] returns for `user_agent`, borrowed from the cache.
     pub(crate) fn get(&mut self, user_agent: &str) -> Option<&Software> {
         if !self.parsed.contains_key(user_agent) {

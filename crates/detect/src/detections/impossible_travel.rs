@@ -276,10 +276,10 @@ impl Detector for ImpossibleTravel {
         let Some(now) = Self::sighting(event, context) else {
             return;
         };
-        let key = event.actor.key.clone();
+        let key = &event.actor.key;
         let assessed = self
             .tracks
-            .get(&key)
+            .get(key)
             .and_then(|track| self.assess(event, &track.last, &now));
         let track = self.tracks.touch_or_insert_with(key, event.time, || {
             Box::new(IdentityTrack {

@@ -361,7 +361,7 @@ impl PasswordSpray {
             let capacity = MAX_TARGETS_PER_SOURCE.max(threshold);
             let track = self
                 .sources
-                .touch_or_insert_with(key, event.time, SourceTrack::new);
+                .touch_or_insert_with(&key, event.time, SourceTrack::new);
             // The window ends at the newest failure of the source, so that a late event
             // neither counts failures from its future nor counts itself when already outside.
             let now = track
@@ -435,7 +435,7 @@ impl PasswordSpray {
             let threshold = self.threshold(key);
             let track = self
                 .sources
-                .touch_or_insert_with(key, event.time, SourceTrack::new);
+                .touch_or_insert_with(&key, event.time, SourceTrack::new);
             let Some(target) = track.targets.get_mut(&target_key) else {
                 continue;
             };
@@ -504,7 +504,7 @@ fn report_success(
     if reported_successes.get(&event_id).is_none() {
         let spray = Spray { scope, track };
         findings.push(spray.success_finding(target_key, target, success));
-        reported_successes.touch_or_insert_with(event_id, time, || ());
+        reported_successes.touch_or_insert_with(&event_id, time, || ());
     }
     if let Some(target) = track.targets.get_mut(target_key) {
         target.success_reported = true;

@@ -97,7 +97,10 @@
 //!   mixing geolocation from the record and from a database can make one country look like
 //!   two.
 
+use std::hash::{Hash, Hasher};
+
 use chrono::TimeDelta;
+use hashbrown::Equivalent;
 use riposte_model::{
     Confidence, Event, Evidence, Finding, IdentityKey, IdentityKind, IdentityRef, Outcome,
     Provider, Sensitive, Severity, Timestamp,
@@ -110,6 +113,7 @@ use crate::detections::client::{
     Network, NetworkChange, NetworkView, Software, UserAgentCache, is_aws_written_user_agent,
     is_internal, is_placeholder,
 };
+use crate::detections::state::KeyRef;
 use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
 use crate::{Context, Detector, Enabled, format_duration};
 
@@ -197,11 +201,48 @@ fn provider_label(provider: Provider) -> &'static str {
 
 /// The state key of one identifier. The value stays in [`Sensitive`], so that the key prints
 /// only a fingerprint if it is ever formatted.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct IdentifierKey {
     provider: Provider,
     kind: IdentifierKind,
     value: Sensitive,
+}
+
+/// Hashed as its [`IdentifierRef`], so that a lookup by reference finds it.
+impl Hash for IdentifierKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        IdentifierRef {
+            provider: self.provider,
+            kind: self.kind,
+            value: self.value.expose(),
+        }
+        .hash(state);
+    }
+}
+
+/// An [`IdentifierKey`] borrowed from an event, so that looking up a tracked identifier
+/// copies nothing; the key is built only when the identifier's track is created.
+#[derive(Clone, Copy, Hash)]
+struct IdentifierRef<'a> {
+    provider: Provider,
+    kind: IdentifierKind,
+    value: &'a str,
+}
+
+impl Equivalent<IdentifierKey> for IdentifierRef<'_> {
+    fn equivalent(&self, key: &IdentifierKey) -> bool {
+        self.provider == key.provider && self.kind == key.kind && self.value == key.value.expose()
+    }
+}
+
+impl KeyRef<IdentifierKey> for IdentifierRef<'_> {
+    fn to_key(&self) -> IdentifierKey {
+        IdentifierKey {
+            provider: self.provider,
+            kind: self.kind,
+            value: Sensitive::new(self.value),
+        }
+    }
 }
 
 /// A client that used an identifier: where, with what, when, and as whom.
@@ -228,11 +269,11 @@ struct Sighting<'a> {
     event: &'a Event,
     network: NetworkView<'a>,
     user_agent: &'a str,
-    software: Software,
+    software: &'a Software,
 }
 
 impl<'a> Sighting<'a> {
-    fn of(event: &'a Event, user_agents: &mut UserAgentCache) -> Option<Self> {
+    fn of(event: &'a Event, user_agents: &'a mut UserAgentCache) -> Option<Self> {
         if event.outcome == Outcome::Failure {
             return None;
         }
@@ -250,7 +291,7 @@ impl<'a> Sighting<'a> {
         if is_aws_written_user_agent(user_agent) {
             return None;
         }
-        let software = user_agents.parse(user_agent)?;
+        let software = user_agents.get(user_agent)?;
         Some(Self {
             event,
             network,
@@ -352,33 +393,44 @@ struct Replay {
 
 pub struct SessionReplay {
     settings: Settings,
+    tracks: Tracks,
+    user_agents: UserAgentCache,
+}
+
+/// The identifiers in use and their origins.
+struct Tracks {
     max_lifetime: TimeDelta,
     token_lifetime: TimeDelta,
     /// Tracks are boxed: a map entry is then a tenth of a track's size, so growing the map
     /// moves less memory.
-    tracks: ExpiringMap<IdentifierKey, Box<Track>>,
+    sessions: ExpiringMap<IdentifierKey, Box<Track>>,
     /// Token identifiers, which expire sooner than sessions.
-    token_tracks: ExpiringMap<IdentifierKey, Box<Track>>,
-    user_agents: UserAgentCache,
+    tokens: ExpiringMap<IdentifierKey, Box<Track>>,
 }
+
+/// The identifiers of one event, in the order of [`SessionReplay::identifiers`]'s candidates,
+/// each kind at most once.
+type Identifiers<'a> = [Option<(IdentifierKind, &'a Sensitive)>; 3];
 
 impl SessionReplay {
     pub fn new(settings: &Settings) -> Self {
         Self {
             settings: settings.clone(),
-            max_lifetime: duration_from_secs(settings.max_lifetime_secs),
-            token_lifetime: duration_from_secs(settings.token_lifetime_secs),
-            tracks: ExpiringMap::new(duration_from_secs(settings.idle_timeout_secs)),
-            token_tracks: ExpiringMap::new(duration_from_secs(
-                settings.token_lifetime_secs.min(settings.idle_timeout_secs),
-            )),
+            tracks: Tracks {
+                max_lifetime: duration_from_secs(settings.max_lifetime_secs),
+                token_lifetime: duration_from_secs(settings.token_lifetime_secs),
+                sessions: ExpiringMap::new(duration_from_secs(settings.idle_timeout_secs)),
+                tokens: ExpiringMap::new(duration_from_secs(
+                    settings.token_lifetime_secs.min(settings.idle_timeout_secs),
+                )),
+            },
             user_agents: UserAgentCache::default(),
         }
     }
 
     /// Returns the identifiers an event carries, without repeating a value that appears
     /// under two kinds (Okta records often carry one value as both session and root session).
-    fn identifiers(event: &Event) -> Vec<(IdentifierKind, &Sensitive)> {
+    fn identifiers(event: &Event) -> Identifiers<'_> {
         let session_kind = if event.format.provider() == Provider::Aws {
             IdentifierKind::TemporaryKey
         } else {
@@ -389,23 +441,27 @@ impl SessionReplay {
             (IdentifierKind::RootSession, &event.root_session_id),
             (IdentifierKind::Token, &event.token_id),
         ];
-        let mut identifiers: Vec<(IdentifierKind, &Sensitive)> = Vec::with_capacity(3);
-        for (kind, value) in candidates {
+        let mut identifiers: Identifiers<'_> = [None; 3];
+        for (index, (kind, value)) in candidates.into_iter().enumerate() {
             let Some(value) = value else {
                 continue;
             };
-            if is_placeholder(value.expose())
-                || identifiers
-                    .iter()
-                    .any(|(_, known)| known.expose() == value.expose())
-            {
+            let repeated = identifiers
+                .iter()
+                .flatten()
+                .any(|(_, known)| known.expose() == value.expose());
+            if is_placeholder(value.expose()) || repeated {
                 continue;
             }
-            identifiers.push((kind, value));
+            if let Some(slot) = identifiers.get_mut(index) {
+                *slot = Some((kind, value));
+            }
         }
         identifiers
     }
+}
 
+impl Tracks {
     /// Records one use of an identifier and returns the replay it shows, if any.
     fn track_use(
         &mut self,
@@ -415,23 +471,20 @@ impl SessionReplay {
         context: &Context<'_>,
     ) -> Option<Replay> {
         let provider = sighting.event.format.provider();
-        let key = IdentifierKey {
+        let key = IdentifierRef {
             provider,
             kind,
-            value: value.clone(),
+            value: value.expose(),
         };
         let time = sighting.event.time;
 
         let (tracks, max_lifetime) = if kind == IdentifierKind::Token {
-            (
-                &mut self.token_tracks,
-                self.token_lifetime.min(self.max_lifetime),
-            )
+            (&mut self.tokens, self.token_lifetime.min(self.max_lifetime))
         } else {
-            (&mut self.tracks, self.max_lifetime)
+            (&mut self.sessions, self.max_lifetime)
         };
         let mut created = false;
-        let track = tracks.touch_or_insert_with(key, time, || {
+        let track = tracks.touch_or_insert_with(&key, time, || {
             created = true;
             Box::new(Track::new(sighting.judged(context)))
         });
@@ -450,7 +503,7 @@ impl SessionReplay {
         }
 
         let change = track.origin.network.view().compare(&sighting.network);
-        if !change.any() || track.origin.software.same_release(&sighting.software) {
+        if !change.any() || track.origin.software.same_release(sighting.software) {
             return None;
         }
 
@@ -468,7 +521,9 @@ impl SessionReplay {
             change,
         })
     }
+}
 
+impl SessionReplay {
     fn finding(&self, replays: &[Replay], client: &Client, event: &Event) -> Option<Finding> {
         let primary = replays.first()?;
         // The origin normally came first; a late event can be older than it.
@@ -615,7 +670,7 @@ impl Detector for SessionReplay {
 
     fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>) {
         let identifiers = Self::identifiers(event);
-        if identifiers.is_empty() {
+        if identifiers.iter().all(Option::is_none) {
             return;
         }
         let Some(sighting) = Sighting::of(event, &mut self.user_agents) else {
@@ -623,7 +678,8 @@ impl Detector for SessionReplay {
         };
         let replays: Vec<Replay> = identifiers
             .into_iter()
-            .filter_map(|(kind, value)| self.track_use(kind, value, &sighting, context))
+            .flatten()
+            .filter_map(|(kind, value)| self.tracks.track_use(kind, value, &sighting, context))
             .collect();
         if replays.is_empty() {
             return;
@@ -1097,7 +1153,7 @@ mod tests {
         }
         let mut detector = detector();
         assert_eq!(run(&mut detector, &events).len(), MAX_REPORTED_CLIENTS);
-        assert_eq!(detector.tracks.len(), 1);
+        assert_eq!(detector.tracks.sessions.len(), 1);
     }
 
     #[test]
@@ -1112,7 +1168,7 @@ mod tests {
         ];
         let mut detector = detector();
         assert!(run(&mut detector, &events).is_empty());
-        assert_eq!(detector.tracks.len(), 0);
+        assert_eq!(detector.tracks.sessions.len(), 0);
     }
 
     #[test]

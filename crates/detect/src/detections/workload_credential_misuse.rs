@@ -230,7 +230,7 @@ impl WorkloadCredentialMisuse {
     /// window around `time`.
     fn first_report(&mut self, key: (IdentityKey, Reason, Box<str>), time: Timestamp) -> bool {
         let mut created = false;
-        let last = self.reported.touch_or_insert_with(key, time, || {
+        let last = self.reported.touch_or_insert_with(&key, time, || {
             created = true;
             time
         });
@@ -258,7 +258,7 @@ impl WorkloadCredentialMisuse {
         };
         record_use(
             self.workloads
-                .touch_or_insert_with(address, event.time, Vec::new),
+                .touch_or_insert_with(&address, event.time, Vec::new),
             event,
         );
         self.report_shared(address, &AddressUse::of(event), findings);
@@ -270,7 +270,7 @@ impl WorkloadCredentialMisuse {
         };
         record_use(
             self.humans
-                .touch_or_insert_with(address, event.time, Vec::new),
+                .touch_or_insert_with(&address, event.time, Vec::new),
             event,
         );
         let workloads: Vec<AddressUse> = self
