@@ -110,8 +110,7 @@ use serde_json::{Value, json};
 
 use crate::detections::ExpiringMap;
 use crate::detections::client::{
-    Network, NetworkChange, NetworkView, Software, UserAgentCache, is_aws_written_user_agent,
-    is_internal, is_placeholder,
+    Network, NetworkChange, NetworkView, Software, UserAgentCache, is_internal, is_placeholder,
 };
 use crate::detections::state::KeyRef;
 use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
@@ -288,10 +287,11 @@ impl<'a> Sighting<'a> {
         }
         let network = NetworkView::of(&event.source)?;
         let user_agent = event.source.user_agent.as_deref()?;
-        if is_aws_written_user_agent(user_agent) {
+        let described = user_agents.get(user_agent);
+        if described.aws_written {
             return None;
         }
-        let software = user_agents.get(user_agent)?;
+        let software = described.software.as_ref()?;
         Some(Self {
             event,
             network,

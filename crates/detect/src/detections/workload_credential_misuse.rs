@@ -465,9 +465,11 @@ fn interactive_reason(event: &Event, user_agents: &mut UserAgentCache) -> Option
         return Some(Reason::InteractiveSignIn);
     }
     let user_agent = event.source.user_agent.as_deref()?;
-    let browser = is_aws_console_user_agent(user_agent)
-        || user_agents
-            .get(user_agent)
+    let described = user_agents.get(user_agent);
+    let browser = described.aws_console
+        || described
+            .software
+            .as_ref()
             .is_some_and(|software| software.browser);
     browser.then_some(Reason::BrowserClient)
 }
