@@ -98,6 +98,7 @@
 //!   two.
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use chrono::TimeDelta;
 use hashbrown::Equivalent;
@@ -263,12 +264,13 @@ struct Client {
 
 /// The client of one event as far as comparing it with an origin needs, borrowed from the
 /// event. Most uses of an identifier match their origin, so the owned [`Client`] is built
-/// only for an event that becomes an origin or a replay.
+/// only for an event that becomes an origin or a replay, once for all its identifiers.
 struct Sighting<'a> {
     event: &'a Event,
     network: NetworkView<'a>,
     user_agent: &'a str,
     software: &'a Software,
+    client: Option<Arc<Client>>,
 }
 
 impl<'a> Sighting<'a> {
@@ -297,19 +299,38 @@ impl<'a> Sighting<'a> {
             network,
             user_agent,
             software,
+            client: None,
         })
     }
 
     /// Returns the client, with its network judged against the actor's baseline. Judging
     /// runs a baseline assessment, which is why it waits until the client becomes an origin
-    /// or a replay.
-    fn judged(&self, context: &Context<'_>) -> Client {
-        let event = self.event;
+    /// or a replay; the identifiers of one event then share the client.
+    fn client(&mut self, context: &Context<'_>) -> Arc<Client> {
+        let client = self.client.get_or_insert_with(|| {
+            Arc::new(Self::judged(
+                self.event,
+                self.network,
+                self.user_agent,
+                self.software,
+                context,
+            ))
+        });
+        Arc::clone(client)
+    }
+
+    fn judged(
+        event: &Event,
+        network: NetworkView<'_>,
+        user_agent: &str,
+        software: &Software,
+        context: &Context<'_>,
+    ) -> Client {
         Client {
             time: event.time,
-            network: Network::from_view(self.network, &event.source),
-            user_agent: self.user_agent.into(),
-            software: self.software.clone(),
+            network: Network::from_view(network, &event.source),
+            user_agent: user_agent.into(),
+            software: software.clone(),
             actor: event.actor.key.clone(),
             actor_kind: event.actor.kind,
             actor_name: event.actor.display_name().into(),
@@ -368,13 +389,14 @@ struct ClientKey {
 }
 
 struct Track {
-    origin: Client,
+    /// Shared with the tracks of the other identifiers its event carried.
+    origin: Arc<Client>,
     /// Second clients already reported, at most [`MAX_REPORTED_CLIENTS`].
     reported: Vec<ClientKey>,
 }
 
 impl Track {
-    fn new(origin: Client) -> Self {
+    fn new(origin: Arc<Client>) -> Self {
         Self {
             origin,
             reported: Vec::new(),
@@ -387,7 +409,7 @@ struct Replay {
     provider: Provider,
     kind: IdentifierKind,
     fingerprint: String,
-    origin: Client,
+    origin: Arc<Client>,
     change: NetworkChange,
 }
 
@@ -401,11 +423,9 @@ pub struct SessionReplay {
 struct Tracks {
     max_lifetime: TimeDelta,
     token_lifetime: TimeDelta,
-    /// Tracks are boxed: a map entry is then a tenth of a track's size, so growing the map
-    /// moves less memory.
-    sessions: ExpiringMap<IdentifierKey, Box<Track>>,
+    sessions: ExpiringMap<IdentifierKey, Track>,
     /// Token identifiers, which expire sooner than sessions.
-    tokens: ExpiringMap<IdentifierKey, Box<Track>>,
+    tokens: ExpiringMap<IdentifierKey, Track>,
 }
 
 /// The identifiers of one event, in the order of [`SessionReplay::identifiers`]'s candidates,
@@ -467,7 +487,7 @@ impl Tracks {
         &mut self,
         kind: IdentifierKind,
         value: &Sensitive,
-        sighting: &Sighting<'_>,
+        sighting: &mut Sighting<'_>,
         context: &Context<'_>,
     ) -> Option<Replay> {
         let provider = sighting.event.format.provider();
@@ -486,7 +506,7 @@ impl Tracks {
         let mut created = false;
         let track = tracks.touch_or_insert_with(&key, time, || {
             created = true;
-            Box::new(Track::new(sighting.judged(context)))
+            Track::new(sighting.client(context))
         });
         if created {
             return None;
@@ -494,7 +514,7 @@ impl Tracks {
 
         let since_origin = time - track.origin.time;
         if since_origin > max_lifetime {
-            **track = Track::new(sighting.judged(context));
+            *track = Track::new(sighting.client(context));
             return None;
         }
         if -since_origin > max_lifetime {
@@ -517,7 +537,7 @@ impl Tracks {
             kind,
             // Computed only for a replay, which is rare, because a SHA-256 digest per use is costly.
             fingerprint: value.fingerprint(),
-            origin: track.origin.clone(),
+            origin: Arc::clone(&track.origin),
             change,
         })
     }
@@ -528,9 +548,9 @@ impl SessionReplay {
         let primary = replays.first()?;
         // The origin normally came first; a late event can be older than it.
         let (first, second) = if primary.origin.time <= client.time {
-            (&primary.origin, client)
+            (&*primary.origin, client)
         } else {
-            (client, &primary.origin)
+            (client, &*primary.origin)
         };
         let change = primary.change;
         let gap = second.time - first.time;
@@ -673,18 +693,18 @@ impl Detector for SessionReplay {
         if identifiers.iter().all(Option::is_none) {
             return;
         }
-        let Some(sighting) = Sighting::of(event, &mut self.user_agents) else {
+        let Some(mut sighting) = Sighting::of(event, &mut self.user_agents) else {
             return;
         };
         let replays: Vec<Replay> = identifiers
             .into_iter()
             .flatten()
-            .filter_map(|(kind, value)| self.tracks.track_use(kind, value, &sighting, context))
+            .filter_map(|(kind, value)| self.tracks.track_use(kind, value, &mut sighting, context))
             .collect();
         if replays.is_empty() {
             return;
         }
-        let client = sighting.judged(context);
+        let client = sighting.client(context);
         if let Some(finding) = self.finding(&replays, &client, event) {
             findings.push(finding);
         }
