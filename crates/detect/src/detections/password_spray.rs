@@ -421,6 +421,11 @@ impl PasswordSpray {
     }
 
     fn record_success(&mut self, event: &Event, address: IpAddr, findings: &mut Vec<Finding>) {
+        // Most successes come from sources without failures; their target key is not built.
+        let tracked = source_keys(event, address).any(|key| self.sources.get(&key).is_some());
+        if !tracked {
+            return;
+        }
         let Some(target_key) = target_key(&event.actor) else {
             return;
         };
@@ -476,12 +481,15 @@ impl PasswordSpray {
 
 /// Returns the sources a sign-in from `address` counts towards: the address, and its AS when
 /// known.
-fn source_keys(event: &Event, address: IpAddr) -> Vec<SourceKey> {
-    let mut keys = vec![SourceKey::Address(address)];
-    if let Some(asn) = &event.source.asn {
-        keys.push(SourceKey::Asn(asn.number));
-    }
-    keys
+fn source_keys(event: &Event, address: IpAddr) -> impl Iterator<Item = SourceKey> {
+    let asn = event
+        .source
+        .asn
+        .as_ref()
+        .map(|asn| SourceKey::Asn(asn.number));
+    [Some(SourceKey::Address(address)), asn]
+        .into_iter()
+        .flatten()
 }
 
 /// Emits the success finding of `target_key` unless the same success event was reported

@@ -63,17 +63,33 @@ impl<K: Eq + Hash, V> ExpiringMap<K, V> {
         time: Timestamp,
         create: impl FnOnce() -> V,
     ) -> &mut V {
+        self.touch_or_insert_value(key, time, (), |()| create(), |_, ()| {})
+    }
+
+    /// Returns the entry for `key` and marks it as touched at `time`. The entry is created
+    /// from `value` by `create` when absent or expired, else `update` hands `value` to it, so
+    /// that `value` is moved, never copied.
+    pub(crate) fn touch_or_insert_value<Q: KeyRef<K> + ?Sized, T>(
+        &mut self,
+        key: &Q,
+        time: Timestamp,
+        value: T,
+        create: impl FnOnce(T) -> V,
+        update: impl FnOnce(&mut V, T),
+    ) -> &mut V {
         self.advance(time);
         let cutoff = self.cutoff;
         let entry = match self.entries.entry_ref(key) {
             EntryRef::Occupied(occupied) => {
                 let entry = occupied.into_mut();
                 if is_expired(entry.0, cutoff) {
-                    entry.1 = create();
+                    entry.1 = create(value);
+                } else {
+                    update(&mut entry.1, value);
                 }
                 entry
             }
-            EntryRef::Vacant(vacant) => vacant.insert_with_key(key.to_key(), (time, create())),
+            EntryRef::Vacant(vacant) => vacant.insert_with_key(key.to_key(), (time, create(value))),
         };
         if time > entry.0 {
             entry.0 = time;
