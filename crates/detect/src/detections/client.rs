@@ -151,13 +151,13 @@ pub(crate) fn parse_user_agent(user_agent: &str) -> Option<Software> {
     Some(tool(first.name, first.major()))
 }
 
-/// What detections read from one user agent.
+/// The description of one user agent that detections read.
 pub(crate) struct UserAgent {
-    /// What [`parse_user_agent`] returns.
+    /// The client program, as [`parse_user_agent`] returns it.
     pub(crate) software: Option<Software>,
-    /// What [`is_aws_written_user_agent`] returns.
+    /// The result of [`is_aws_written_user_agent`].
     pub(crate) aws_written: bool,
-    /// What [`is_aws_console_user_agent`] returns.
+    /// The result of [`is_aws_console_user_agent`].
     pub(crate) aws_console: bool,
 }
 

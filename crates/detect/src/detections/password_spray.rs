@@ -421,7 +421,7 @@ impl PasswordSpray {
     }
 
     fn record_success(&mut self, event: &Event, address: IpAddr, findings: &mut Vec<Finding>) {
-        // Most successes come from sources without failures; their target key is not built.
+        // Most successes come from sources without failures, so their target key is not built.
         let tracked = source_keys(event, address).any(|key| self.sources.get(&key).is_some());
         if !tracked {
             return;

@@ -220,8 +220,8 @@ impl Hash for IdentifierKey {
     }
 }
 
-/// An [`IdentifierKey`] borrowed from an event, so that looking up a tracked identifier
-/// copies nothing; the key is built only when the identifier's track is created.
+/// An [`IdentifierKey`] borrowed from an event, so looking up a tracked identifier copies
+/// nothing. The owned key is built only when the identifier's track is created.
 #[derive(Clone, Copy, Hash)]
 struct IdentifierRef<'a> {
     provider: Provider,
@@ -428,8 +428,8 @@ struct Tracks {
     tokens: ExpiringMap<IdentifierKey, Track>,
 }
 
-/// The identifiers of one event, in the order of [`SessionReplay::identifiers`]'s candidates,
-/// each kind at most once.
+/// The identifiers of one event, with one slot per candidate of [`SessionReplay::identifiers`]
+/// in the same order.
 type Identifiers<'a> = [Option<(IdentifierKind, &'a Sensitive)>; 3];
 
 impl SessionReplay {
@@ -921,6 +921,26 @@ mod tests {
                 .build(),
         ];
         assert_eq!(run(&mut detector(), &unknown).len(), 1);
+    }
+
+    #[test]
+    fn identifier_ref_finds_its_key() {
+        use std::hash::BuildHasher;
+
+        let hasher = foldhash::fast::FixedState::with_seed(7);
+        let borrowed = IdentifierRef {
+            provider: Provider::Okta,
+            kind: IdentifierKind::RootSession,
+            value: "idxBager62CSveUkTxvgRtonA",
+        };
+        let key = borrowed.to_key();
+        assert!(borrowed.equivalent(&key));
+        assert_eq!(hasher.hash_one(borrowed), hasher.hash_one(&key));
+        let other_kind = IdentifierRef {
+            kind: IdentifierKind::Session,
+            ..borrowed
+        };
+        assert!(!other_kind.equivalent(&key));
     }
 
     #[test]

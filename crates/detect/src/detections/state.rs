@@ -13,22 +13,22 @@ use riposte_model::Timestamp;
 /// are swept in one pass once the map has grown by half since the last sweep, which keeps the
 /// cost amortized constant per insert.
 ///
-/// Lookups take a borrowed form of the key (see [`KeyRef`]), so that finding an entry costs
-/// no allocation; the owned key is built only when an entry is created.
+/// Lookups take a borrowed form of the key (see [`KeyRef`]), so finding an entry costs no
+/// allocation. The owned key is built only when an entry is created.
 pub(crate) struct ExpiringMap<K, V> {
     /// Hashed with foldhash, faster than SipHash. Only `retain` iterates over the entries,
     /// so their order never reaches a finding.
     entries: HashMap<K, (Timestamp, V), RandomState>,
     horizon: TimeDelta,
-    /// Entries touched before this time have expired: `horizon` before the latest event time.
-    /// `None` while no event was seen, or when that time is before the earliest timestamp, so
-    /// that nothing has expired.
+    /// The time `horizon` before the latest event time. Entries touched before it have expired.
+    /// It is `None`, and no entry has expired, before the first event or when that time would
+    /// precede the earliest representable timestamp.
     cutoff: Option<Timestamp>,
     latest: Option<Timestamp>,
     inserts_since_sweep: usize,
 }
 
-/// A key of an [`ExpiringMap`], or a borrowed form of one that hashes and compares as the
+/// A key of an [`ExpiringMap`], or a borrowed form of a key that hashes and compares as the
 /// owned key does.
 pub(crate) trait KeyRef<K>: Hash + Equivalent<K> {
     /// Returns the owned key, for an entry being created.
@@ -135,8 +135,8 @@ impl<K: Eq + Hash, V> ExpiringMap<K, V> {
     }
 }
 
-/// Returns true for an entry touched at `touched` when entries touched before `cutoff` have
-/// expired: more than the horizon before the latest event time.
+/// Returns true when an entry touched at `touched` has expired, which is when it was touched
+/// before `cutoff`.
 fn is_expired(touched: Timestamp, cutoff: Option<Timestamp>) -> bool {
     cutoff.is_some_and(|cutoff| touched < cutoff)
 }
