@@ -448,7 +448,7 @@ impl Detector for ApiNoveltyForWorkload {
         let mut opened = false;
         let window = self
             .windows
-            .touch_or_insert_with(event.actor.key.clone(), event.time, || {
+            .touch_or_insert_with(&event.actor.key, event.time, || {
                 opened = true;
                 Window::open(call.clone(), Evidence::of(event))
             });

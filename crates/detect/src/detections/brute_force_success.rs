@@ -117,9 +117,7 @@ impl BruteForceSuccess {
         let capacity = MAX_KEPT_FAILURES.max(self.min_failures);
         let run = self
             .runs
-            .touch_or_insert_with(event.actor.key.clone(), event.time, || {
-                TimeOrdered::new(capacity)
-            });
+            .touch_or_insert_with(&event.actor.key, event.time, || TimeOrdered::new(capacity));
         run.remove_before(window_start(event.time, self.window));
         run.insert(
             event.time,
@@ -136,7 +134,7 @@ impl BruteForceSuccess {
         self.runs.get(key)?;
         let run = self
             .runs
-            .touch_or_insert_with(key.clone(), event.time, || TimeOrdered::new(1));
+            .touch_or_insert_with(key, event.time, || TimeOrdered::new(1));
         let finding = assess(self.min_failures, self.window, self.window_secs, event, run);
         run.remove_through(event.time);
         if run.is_empty() {

@@ -1,11 +1,12 @@
 //! Descriptions of the client side of an event, shared by detections: the software family a
 //! user agent names, and the network an address belongs to.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 
 use foldhash::fast::RandomState;
+use hashbrown::HashMap;
+use hashbrown::hash_map::EntryRef;
 use ipnet::IpNet;
 use riposte_model::{IpClass, Source};
 
@@ -150,29 +151,50 @@ pub(crate) fn parse_user_agent(user_agent: &str) -> Option<Software> {
     Some(tool(first.name, first.major()))
 }
 
-/// The results of [`parse_user_agent`] for recently seen user agents. Each client sends the
-/// same agent on every event, so most lookups skip the parse.
+/// The description of one user agent that detections read.
+pub(crate) struct UserAgent {
+    /// The client program, as [`parse_user_agent`] returns it.
+    pub(crate) software: Option<Software>,
+    /// The result of [`is_aws_written_user_agent`].
+    pub(crate) aws_written: bool,
+    /// The result of [`is_aws_console_user_agent`].
+    pub(crate) aws_console: bool,
+}
+
+impl UserAgent {
+    fn of(user_agent: &str) -> Self {
+        Self {
+            software: parse_user_agent(user_agent),
+            aws_written: is_aws_written_user_agent(user_agent),
+            aws_console: is_aws_console_user_agent(user_agent),
+        }
+    }
+}
+
+/// The descriptions of recently seen user agents. Each client sends the same agent on every
+/// event, so most lookups skip the parse.
 #[derive(Default)]
 pub(crate) struct UserAgentCache {
-    parsed: HashMap<Box<str>, Option<Software>, RandomState>,
+    described: HashMap<Box<str>, UserAgent, RandomState>,
 }
 
 impl UserAgentCache {
-    /// Returns what [`parse_user_agent`] returns for `user_agent`.
-    pub(crate) fn parse(&mut self, user_agent: &str) -> Option<Software> {
-        self.get(user_agent).cloned()
-    }
-
-    /// Returns what [`parse_user_agent`] returns for `user_agent`, borrowed from the cache.
-    pub(crate) fn get(&mut self, user_agent: &str) -> Option<&Software> {
-        if !self.parsed.contains_key(user_agent) {
-            if self.parsed.len() >= MAX_CACHED_USER_AGENTS {
-                self.parsed.clear();
+    /// Returns the description of `user_agent`, borrowed from the cache.
+    pub(crate) fn get(&mut self, user_agent: &str) -> &UserAgent {
+        let full = self.described.len() >= MAX_CACHED_USER_AGENTS;
+        match self.described.entry_ref(user_agent) {
+            EntryRef::Occupied(entry) => entry.into_mut(),
+            EntryRef::Vacant(entry) if !full => {
+                entry.insert_with_key(user_agent.into(), UserAgent::of(user_agent))
             }
-            self.parsed
-                .insert(user_agent.into(), parse_user_agent(user_agent));
+            EntryRef::Vacant(entry) => {
+                let described = entry.into_map();
+                described.clear();
+                described
+                    .entry(user_agent.into())
+                    .or_insert_with(|| UserAgent::of(user_agent))
+            }
         }
-        self.parsed.get(user_agent).and_then(Option::as_ref)
     }
 }
 

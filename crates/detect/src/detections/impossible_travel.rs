@@ -49,6 +49,7 @@
 //! - The same finding is not repeated for the same pair of places within 24 hours.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use chrono::TimeDelta;
 use riposte_model::{
@@ -97,7 +98,7 @@ struct Sighting {
     accuracy_radius_km: f64,
     place: String,
     country: Option<Box<str>>,
-    address: String,
+    address: IpAddr,
     evidence: Evidence,
     /// The network judged against the identity's baseline as it was before this sign-in.
     familiarity: NetworkFamiliarity,
@@ -145,7 +146,7 @@ impl ImpossibleTravel {
             accuracy_radius_km: geo.accuracy_radius_km.unwrap_or(0.0).max(0.0),
             place: geo.place(),
             country: geo.country.clone(),
-            address: address.to_string(),
+            address,
             evidence: Evidence::of(event),
             familiarity: NetworkFamiliarity::of(event, context),
         })
@@ -236,8 +237,8 @@ impl ImpossibleTravel {
             explanation.push_str(sentence);
         }
         let mut facts = serde_json::Map::new();
-        facts.insert("from".into(), json!({"place": first.place, "address": first.address, "latitude": first.coordinates.0, "longitude": first.coordinates.1, "accuracy_radius_km": first.accuracy_radius_km}));
-        facts.insert("to".into(), json!({"place": second.place, "address": second.address, "latitude": second.coordinates.0, "longitude": second.coordinates.1, "accuracy_radius_km": second.accuracy_radius_km}));
+        facts.insert("from".into(), json!({"place": first.place, "address": first.address.to_string(), "latitude": first.coordinates.0, "longitude": first.coordinates.1, "accuracy_radius_km": first.accuracy_radius_km}));
+        facts.insert("to".into(), json!({"place": second.place, "address": second.address.to_string(), "latitude": second.coordinates.0, "longitude": second.coordinates.1, "accuracy_radius_km": second.accuracy_radius_km}));
         facts.insert("distance_km".into(), json!(distance.round()));
         facts.insert("gap_seconds".into(), json!(gap.num_seconds()));
         facts.insert("speed_km_h".into(), json!(speed.round()));
@@ -276,24 +277,31 @@ impl Detector for ImpossibleTravel {
         let Some(now) = Self::sighting(event, context) else {
             return;
         };
-        let key = event.actor.key.clone();
+        let key = &event.actor.key;
         let assessed = self
             .tracks
-            .get(&key)
+            .get(key)
             .and_then(|track| self.assess(event, &track.last, &now));
-        let track = self.tracks.touch_or_insert_with(key, event.time, || {
-            Box::new(IdentityTrack {
-                last: now.clone(),
-                reported: HashSet::new(),
-            })
-        });
+        let track = self.tracks.touch_or_insert_value(
+            key,
+            event.time,
+            now,
+            |now| {
+                Box::new(IdentityTrack {
+                    last: now,
+                    reported: HashSet::new(),
+                })
+            },
+            |track, now| {
+                if now.time >= track.last.time {
+                    track.last = now;
+                }
+            },
+        );
         if let Some((finding, places)) = assessed {
             if track.reported.insert(places) {
                 findings.push(finding);
             }
-        }
-        if now.time >= track.last.time {
-            track.last = now;
         }
     }
 }

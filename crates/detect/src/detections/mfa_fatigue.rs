@@ -182,11 +182,9 @@ impl MfaFatigue {
 
     fn episode(&mut self, event: &Event) -> &mut Episode {
         let capacity = MAX_KEPT_PUSHES.max(self.min_rejected_pushes);
-        let episode =
-            self.episodes
-                .touch_or_insert_with(event.actor.key.clone(), event.time, || {
-                    Episode::new(capacity)
-                });
+        let episode = self
+            .episodes
+            .touch_or_insert_with(&event.actor.key, event.time, || Episode::new(capacity));
         let start = window_start(event.time, self.window);
         episode.rejections.remove_before(start);
         episode.pushes_sent.remove_before(start);
@@ -209,7 +207,7 @@ impl MfaFatigue {
         self.episodes.get(key)?;
         let episode = self
             .episodes
-            .touch_or_insert_with(key.clone(), event.time, || Episode::new(1));
+            .touch_or_insert_with(key, event.time, || Episode::new(1));
         let finding = assess(
             self.min_rejected_pushes,
             self.window,

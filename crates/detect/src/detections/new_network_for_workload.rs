@@ -280,7 +280,7 @@ impl Detector for NewNetworkForWorkload {
         }
         *self
             .reported
-            .touch_or_insert_with(key, event.time, || event.time) = event.time;
+            .touch_or_insert_with(&key, event.time, || event.time) = event.time;
         findings.push(finding(
             event,
             &network,

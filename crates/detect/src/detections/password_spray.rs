@@ -361,7 +361,7 @@ impl PasswordSpray {
             let capacity = MAX_TARGETS_PER_SOURCE.max(threshold);
             let track = self
                 .sources
-                .touch_or_insert_with(key, event.time, SourceTrack::new);
+                .touch_or_insert_with(&key, event.time, SourceTrack::new);
             // The window ends at the newest failure of the source, so that a late event
             // neither counts failures from its future nor counts itself when already outside.
             let now = track
@@ -421,6 +421,11 @@ impl PasswordSpray {
     }
 
     fn record_success(&mut self, event: &Event, address: IpAddr, findings: &mut Vec<Finding>) {
+        // Most successes come from sources without failures, so their target key is not built.
+        let tracked = source_keys(event, address).any(|key| self.sources.get(&key).is_some());
+        if !tracked {
+            return;
+        }
         let Some(target_key) = target_key(&event.actor) else {
             return;
         };
@@ -435,7 +440,7 @@ impl PasswordSpray {
             let threshold = self.threshold(key);
             let track = self
                 .sources
-                .touch_or_insert_with(key, event.time, SourceTrack::new);
+                .touch_or_insert_with(&key, event.time, SourceTrack::new);
             let Some(target) = track.targets.get_mut(&target_key) else {
                 continue;
             };
@@ -476,12 +481,15 @@ impl PasswordSpray {
 
 /// Returns the sources a sign-in from `address` counts towards: the address, and its AS when
 /// known.
-fn source_keys(event: &Event, address: IpAddr) -> Vec<SourceKey> {
-    let mut keys = vec![SourceKey::Address(address)];
-    if let Some(asn) = &event.source.asn {
-        keys.push(SourceKey::Asn(asn.number));
-    }
-    keys
+fn source_keys(event: &Event, address: IpAddr) -> impl Iterator<Item = SourceKey> {
+    let asn = event
+        .source
+        .asn
+        .as_ref()
+        .map(|asn| SourceKey::Asn(asn.number));
+    [Some(SourceKey::Address(address)), asn]
+        .into_iter()
+        .flatten()
 }
 
 /// Emits the success finding of `target_key` unless the same success event was reported
@@ -504,7 +512,7 @@ fn report_success(
     if reported_successes.get(&event_id).is_none() {
         let spray = Spray { scope, track };
         findings.push(spray.success_finding(target_key, target, success));
-        reported_successes.touch_or_insert_with(event_id, time, || ());
+        reported_successes.touch_or_insert_with(&event_id, time, || ());
     }
     if let Some(target) = track.targets.get_mut(target_key) {
         target.success_reported = true;

@@ -171,7 +171,7 @@ impl Detector for ProviderRiskDetection {
         let previous = self.reported.get(&key).copied();
         let highest = self
             .reported
-            .touch_or_insert_with(key, event.time, || severity);
+            .touch_or_insert_with(&key, event.time, || severity);
         if previous.is_some_and(|reported| reported >= severity) {
             return;
         }

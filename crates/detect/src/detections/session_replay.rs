@@ -97,7 +97,11 @@
 //!   mixing geolocation from the record and from a database can make one country look like
 //!   two.
 
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
 use chrono::TimeDelta;
+use hashbrown::Equivalent;
 use riposte_model::{
     Confidence, Event, Evidence, Finding, IdentityKey, IdentityKind, IdentityRef, Outcome,
     Provider, Sensitive, Severity, Timestamp,
@@ -107,9 +111,9 @@ use serde_json::{Value, json};
 
 use crate::detections::ExpiringMap;
 use crate::detections::client::{
-    Network, NetworkChange, NetworkView, Software, UserAgentCache, is_aws_written_user_agent,
-    is_internal, is_placeholder,
+    Network, NetworkChange, NetworkView, Software, UserAgentCache, is_internal, is_placeholder,
 };
+use crate::detections::state::KeyRef;
 use crate::detections::unfamiliar_signin::{NetworkFamiliarity, adjust_confidence};
 use crate::{Context, Detector, Enabled, format_duration};
 
@@ -197,11 +201,48 @@ fn provider_label(provider: Provider) -> &'static str {
 
 /// The state key of one identifier. The value stays in [`Sensitive`], so that the key prints
 /// only a fingerprint if it is ever formatted.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct IdentifierKey {
     provider: Provider,
     kind: IdentifierKind,
     value: Sensitive,
+}
+
+/// Hashed as its [`IdentifierRef`], so that a lookup by reference finds it.
+impl Hash for IdentifierKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        IdentifierRef {
+            provider: self.provider,
+            kind: self.kind,
+            value: self.value.expose(),
+        }
+        .hash(state);
+    }
+}
+
+/// An [`IdentifierKey`] borrowed from an event, so looking up a tracked identifier copies
+/// nothing. The owned key is built only when the identifier's track is created.
+#[derive(Clone, Copy, Hash)]
+struct IdentifierRef<'a> {
+    provider: Provider,
+    kind: IdentifierKind,
+    value: &'a str,
+}
+
+impl Equivalent<IdentifierKey> for IdentifierRef<'_> {
+    fn equivalent(&self, key: &IdentifierKey) -> bool {
+        self.provider == key.provider && self.kind == key.kind && self.value == key.value.expose()
+    }
+}
+
+impl KeyRef<IdentifierKey> for IdentifierRef<'_> {
+    fn to_key(&self) -> IdentifierKey {
+        IdentifierKey {
+            provider: self.provider,
+            kind: self.kind,
+            value: Sensitive::new(self.value),
+        }
+    }
 }
 
 /// A client that used an identifier: where, with what, when, and as whom.
@@ -223,16 +264,17 @@ struct Client {
 
 /// The client of one event as far as comparing it with an origin needs, borrowed from the
 /// event. Most uses of an identifier match their origin, so the owned [`Client`] is built
-/// only for an event that becomes an origin or a replay.
+/// only for an event that becomes an origin or a replay, once for all its identifiers.
 struct Sighting<'a> {
     event: &'a Event,
     network: NetworkView<'a>,
     user_agent: &'a str,
-    software: Software,
+    software: &'a Software,
+    client: Option<Arc<Client>>,
 }
 
 impl<'a> Sighting<'a> {
-    fn of(event: &'a Event, user_agents: &mut UserAgentCache) -> Option<Self> {
+    fn of(event: &'a Event, user_agents: &'a mut UserAgentCache) -> Option<Self> {
         if event.outcome == Outcome::Failure {
             return None;
         }
@@ -247,28 +289,48 @@ impl<'a> Sighting<'a> {
         }
         let network = NetworkView::of(&event.source)?;
         let user_agent = event.source.user_agent.as_deref()?;
-        if is_aws_written_user_agent(user_agent) {
+        let described = user_agents.get(user_agent);
+        if described.aws_written {
             return None;
         }
-        let software = user_agents.parse(user_agent)?;
+        let software = described.software.as_ref()?;
         Some(Self {
             event,
             network,
             user_agent,
             software,
+            client: None,
         })
     }
 
     /// Returns the client, with its network judged against the actor's baseline. Judging
     /// runs a baseline assessment, which is why it waits until the client becomes an origin
-    /// or a replay.
-    fn judged(&self, context: &Context<'_>) -> Client {
-        let event = self.event;
+    /// or a replay; the identifiers of one event then share the client.
+    fn client(&mut self, context: &Context<'_>) -> Arc<Client> {
+        let client = self.client.get_or_insert_with(|| {
+            Arc::new(Self::judged(
+                self.event,
+                self.network,
+                self.user_agent,
+                self.software,
+                context,
+            ))
+        });
+        Arc::clone(client)
+    }
+
+    fn judged(
+        event: &Event,
+        network: NetworkView<'_>,
+        user_agent: &str,
+        software: &Software,
+        context: &Context<'_>,
+    ) -> Client {
         Client {
             time: event.time,
-            network: Network::from_view(self.network, &event.source),
-            user_agent: self.user_agent.into(),
-            software: self.software.clone(),
+            network: Network::from_view(network, &event.source),
+            user_agent: user_agent.into(),
+            software: software.clone(),
             actor: event.actor.key.clone(),
             actor_kind: event.actor.kind,
             actor_name: event.actor.display_name().into(),
@@ -327,13 +389,14 @@ struct ClientKey {
 }
 
 struct Track {
-    origin: Client,
+    /// Shared with the tracks of the other identifiers its event carried.
+    origin: Arc<Client>,
     /// Second clients already reported, at most [`MAX_REPORTED_CLIENTS`].
     reported: Vec<ClientKey>,
 }
 
 impl Track {
-    fn new(origin: Client) -> Self {
+    fn new(origin: Arc<Client>) -> Self {
         Self {
             origin,
             reported: Vec::new(),
@@ -346,39 +409,48 @@ struct Replay {
     provider: Provider,
     kind: IdentifierKind,
     fingerprint: String,
-    origin: Client,
+    origin: Arc<Client>,
     change: NetworkChange,
 }
 
 pub struct SessionReplay {
     settings: Settings,
-    max_lifetime: TimeDelta,
-    token_lifetime: TimeDelta,
-    /// Tracks are boxed: a map entry is then a tenth of a track's size, so growing the map
-    /// moves less memory.
-    tracks: ExpiringMap<IdentifierKey, Box<Track>>,
-    /// Token identifiers, which expire sooner than sessions.
-    token_tracks: ExpiringMap<IdentifierKey, Box<Track>>,
+    tracks: Tracks,
     user_agents: UserAgentCache,
 }
+
+/// The identifiers in use and their origins.
+struct Tracks {
+    max_lifetime: TimeDelta,
+    token_lifetime: TimeDelta,
+    sessions: ExpiringMap<IdentifierKey, Track>,
+    /// Token identifiers, which expire sooner than sessions.
+    tokens: ExpiringMap<IdentifierKey, Track>,
+}
+
+/// The identifiers of one event, with one slot per candidate of [`SessionReplay::identifiers`]
+/// in the same order.
+type Identifiers<'a> = [Option<(IdentifierKind, &'a Sensitive)>; 3];
 
 impl SessionReplay {
     pub fn new(settings: &Settings) -> Self {
         Self {
             settings: settings.clone(),
-            max_lifetime: duration_from_secs(settings.max_lifetime_secs),
-            token_lifetime: duration_from_secs(settings.token_lifetime_secs),
-            tracks: ExpiringMap::new(duration_from_secs(settings.idle_timeout_secs)),
-            token_tracks: ExpiringMap::new(duration_from_secs(
-                settings.token_lifetime_secs.min(settings.idle_timeout_secs),
-            )),
+            tracks: Tracks {
+                max_lifetime: duration_from_secs(settings.max_lifetime_secs),
+                token_lifetime: duration_from_secs(settings.token_lifetime_secs),
+                sessions: ExpiringMap::new(duration_from_secs(settings.idle_timeout_secs)),
+                tokens: ExpiringMap::new(duration_from_secs(
+                    settings.token_lifetime_secs.min(settings.idle_timeout_secs),
+                )),
+            },
             user_agents: UserAgentCache::default(),
         }
     }
 
     /// Returns the identifiers an event carries, without repeating a value that appears
     /// under two kinds (Okta records often carry one value as both session and root session).
-    fn identifiers(event: &Event) -> Vec<(IdentifierKind, &Sensitive)> {
+    fn identifiers(event: &Event) -> Identifiers<'_> {
         let session_kind = if event.format.provider() == Provider::Aws {
             IdentifierKind::TemporaryKey
         } else {
@@ -389,51 +461,52 @@ impl SessionReplay {
             (IdentifierKind::RootSession, &event.root_session_id),
             (IdentifierKind::Token, &event.token_id),
         ];
-        let mut identifiers: Vec<(IdentifierKind, &Sensitive)> = Vec::with_capacity(3);
-        for (kind, value) in candidates {
+        let mut identifiers: Identifiers<'_> = [None; 3];
+        for (index, (kind, value)) in candidates.into_iter().enumerate() {
             let Some(value) = value else {
                 continue;
             };
-            if is_placeholder(value.expose())
-                || identifiers
-                    .iter()
-                    .any(|(_, known)| known.expose() == value.expose())
-            {
+            let repeated = identifiers
+                .iter()
+                .flatten()
+                .any(|(_, known)| known.expose() == value.expose());
+            if is_placeholder(value.expose()) || repeated {
                 continue;
             }
-            identifiers.push((kind, value));
+            if let Some(slot) = identifiers.get_mut(index) {
+                *slot = Some((kind, value));
+            }
         }
         identifiers
     }
+}
 
+impl Tracks {
     /// Records one use of an identifier and returns the replay it shows, if any.
     fn track_use(
         &mut self,
         kind: IdentifierKind,
         value: &Sensitive,
-        sighting: &Sighting<'_>,
+        sighting: &mut Sighting<'_>,
         context: &Context<'_>,
     ) -> Option<Replay> {
         let provider = sighting.event.format.provider();
-        let key = IdentifierKey {
+        let key = IdentifierRef {
             provider,
             kind,
-            value: value.clone(),
+            value: value.expose(),
         };
         let time = sighting.event.time;
 
         let (tracks, max_lifetime) = if kind == IdentifierKind::Token {
-            (
-                &mut self.token_tracks,
-                self.token_lifetime.min(self.max_lifetime),
-            )
+            (&mut self.tokens, self.token_lifetime.min(self.max_lifetime))
         } else {
-            (&mut self.tracks, self.max_lifetime)
+            (&mut self.sessions, self.max_lifetime)
         };
         let mut created = false;
-        let track = tracks.touch_or_insert_with(key, time, || {
+        let track = tracks.touch_or_insert_with(&key, time, || {
             created = true;
-            Box::new(Track::new(sighting.judged(context)))
+            Track::new(sighting.client(context))
         });
         if created {
             return None;
@@ -441,7 +514,7 @@ impl SessionReplay {
 
         let since_origin = time - track.origin.time;
         if since_origin > max_lifetime {
-            **track = Track::new(sighting.judged(context));
+            *track = Track::new(sighting.client(context));
             return None;
         }
         if -since_origin > max_lifetime {
@@ -450,7 +523,7 @@ impl SessionReplay {
         }
 
         let change = track.origin.network.view().compare(&sighting.network);
-        if !change.any() || track.origin.software.same_release(&sighting.software) {
+        if !change.any() || track.origin.software.same_release(sighting.software) {
             return None;
         }
 
@@ -464,18 +537,20 @@ impl SessionReplay {
             kind,
             // Computed only for a replay, which is rare, because a SHA-256 digest per use is costly.
             fingerprint: value.fingerprint(),
-            origin: track.origin.clone(),
+            origin: Arc::clone(&track.origin),
             change,
         })
     }
+}
 
+impl SessionReplay {
     fn finding(&self, replays: &[Replay], client: &Client, event: &Event) -> Option<Finding> {
         let primary = replays.first()?;
         // The origin normally came first; a late event can be older than it.
         let (first, second) = if primary.origin.time <= client.time {
-            (&primary.origin, client)
+            (&*primary.origin, client)
         } else {
-            (client, &primary.origin)
+            (client, &*primary.origin)
         };
         let change = primary.change;
         let gap = second.time - first.time;
@@ -615,20 +690,21 @@ impl Detector for SessionReplay {
 
     fn observe(&mut self, event: &Event, context: &Context<'_>, findings: &mut Vec<Finding>) {
         let identifiers = Self::identifiers(event);
-        if identifiers.is_empty() {
+        if identifiers.iter().all(Option::is_none) {
             return;
         }
-        let Some(sighting) = Sighting::of(event, &mut self.user_agents) else {
+        let Some(mut sighting) = Sighting::of(event, &mut self.user_agents) else {
             return;
         };
         let replays: Vec<Replay> = identifiers
             .into_iter()
-            .filter_map(|(kind, value)| self.track_use(kind, value, &sighting, context))
+            .flatten()
+            .filter_map(|(kind, value)| self.tracks.track_use(kind, value, &mut sighting, context))
             .collect();
         if replays.is_empty() {
             return;
         }
-        let client = sighting.judged(context);
+        let client = sighting.client(context);
         if let Some(finding) = self.finding(&replays, &client, event) {
             findings.push(finding);
         }
@@ -845,6 +921,26 @@ mod tests {
                 .build(),
         ];
         assert_eq!(run(&mut detector(), &unknown).len(), 1);
+    }
+
+    #[test]
+    fn identifier_ref_finds_its_key() {
+        use std::hash::BuildHasher;
+
+        let hasher = foldhash::fast::FixedState::with_seed(7);
+        let borrowed = IdentifierRef {
+            provider: Provider::Okta,
+            kind: IdentifierKind::RootSession,
+            value: "idxBager62CSveUkTxvgRtonA",
+        };
+        let key = borrowed.to_key();
+        assert!(borrowed.equivalent(&key));
+        assert_eq!(hasher.hash_one(borrowed), hasher.hash_one(&key));
+        let other_kind = IdentifierRef {
+            kind: IdentifierKind::Session,
+            ..borrowed
+        };
+        assert!(!other_kind.equivalent(&key));
     }
 
     #[test]
@@ -1097,7 +1193,7 @@ mod tests {
         }
         let mut detector = detector();
         assert_eq!(run(&mut detector, &events).len(), MAX_REPORTED_CLIENTS);
-        assert_eq!(detector.tracks.len(), 1);
+        assert_eq!(detector.tracks.sessions.len(), 1);
     }
 
     #[test]
@@ -1112,7 +1208,7 @@ mod tests {
         ];
         let mut detector = detector();
         assert!(run(&mut detector, &events).is_empty());
-        assert_eq!(detector.tracks.len(), 0);
+        assert_eq!(detector.tracks.sessions.len(), 0);
     }
 
     #[test]

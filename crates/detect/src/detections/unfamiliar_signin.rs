@@ -279,7 +279,7 @@ impl Detector for UnfamiliarSignin {
         }
         *self
             .reported
-            .touch_or_insert_with(key, event.time, || event.time) = event.time;
+            .touch_or_insert_with(&key, event.time, || event.time) = event.time;
         findings.push(self.finding(event, baseline, &assessment, new_features, network.as_ref()));
     }
 }

@@ -172,7 +172,7 @@ fn record_use(uses: &mut Vec<AddressUse>, event: &Event) {
                 existing.identity = event.actor.clone();
             }
             existing.time = event.time;
-            existing.evidence = Evidence::of(event);
+            refresh_evidence(&mut existing.evidence, event);
         }
         return;
     }
@@ -185,6 +185,21 @@ fn record_use(uses: &mut Vec<AddressUse>, event: &Event) {
             *oldest = AddressUse::of(event);
         }
     }
+}
+
+/// Makes `evidence` that of `event`. The uses of one identity mostly share the operation and
+/// the credential, which are copied only when they differ.
+fn refresh_evidence(evidence: &mut Evidence, event: &Event) {
+    evidence.event_id = event.event_id.clone();
+    evidence.time = event.time;
+    evidence.format = event.format;
+    if evidence.operation != event.operation {
+        evidence.operation = event.operation.clone();
+    }
+    if evidence.credential != event.credential.id {
+        evidence.credential = event.credential.id.clone();
+    }
+    evidence.location.clone_from(&event.location);
 }
 
 pub struct WorkloadCredentialMisuse {
@@ -230,7 +245,7 @@ impl WorkloadCredentialMisuse {
     /// window around `time`.
     fn first_report(&mut self, key: (IdentityKey, Reason, Box<str>), time: Timestamp) -> bool {
         let mut created = false;
-        let last = self.reported.touch_or_insert_with(key, time, || {
+        let last = self.reported.touch_or_insert_with(&key, time, || {
             created = true;
             time
         });
@@ -258,10 +273,13 @@ impl WorkloadCredentialMisuse {
         };
         record_use(
             self.workloads
-                .touch_or_insert_with(address, event.time, Vec::new),
+                .touch_or_insert_with(&address, event.time, Vec::new),
             event,
         );
-        self.report_shared(address, &AddressUse::of(event), findings);
+        let humans = self.humans_near(address, event.time);
+        if !humans.is_empty() {
+            self.report_shared(address, &AddressUse::of(event), humans, findings);
+        }
     }
 
     fn observe_human(&mut self, event: &Event, findings: &mut Vec<Finding>) {
@@ -270,7 +288,7 @@ impl WorkloadCredentialMisuse {
         };
         record_use(
             self.humans
-                .touch_or_insert_with(address, event.time, Vec::new),
+                .touch_or_insert_with(&address, event.time, Vec::new),
             event,
         );
         let workloads: Vec<AddressUse> = self
@@ -284,30 +302,35 @@ impl WorkloadCredentialMisuse {
             })
             .unwrap_or_default();
         for workload in workloads {
-            self.report_shared(address, &workload, findings);
+            let humans = self.humans_near(address, workload.time);
+            if !humans.is_empty() {
+                self.report_shared(address, &workload, humans, findings);
+            }
         }
     }
 
-    /// Reports `workload` if people used `address` within the window around its use.
+    /// Returns the uses of `address` by people within the window around `time`.
+    fn humans_near(&self, address: IpAddr, time: Timestamp) -> Vec<AddressUse> {
+        self.humans
+            .get(&address)
+            .map(|uses| {
+                uses.iter()
+                    .filter(|human| self.within_window(human.time, time))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Reports `workload`, whose address people used within the window around its use, as
+    /// `humans` lists.
     fn report_shared(
         &mut self,
         address: IpAddr,
         workload: &AddressUse,
+        mut humans: Vec<AddressUse>,
         findings: &mut Vec<Finding>,
     ) {
-        let mut humans: Vec<AddressUse> = self
-            .humans
-            .get(&address)
-            .map(|uses| {
-                uses.iter()
-                    .filter(|human| self.within_window(human.time, workload.time))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        if humans.is_empty() {
-            return;
-        }
         let key = (
             workload.identity.key.clone(),
             Reason::SharedAddress,
@@ -465,9 +488,11 @@ fn interactive_reason(event: &Event, user_agents: &mut UserAgentCache) -> Option
         return Some(Reason::InteractiveSignIn);
     }
     let user_agent = event.source.user_agent.as_deref()?;
-    let browser = is_aws_console_user_agent(user_agent)
-        || user_agents
-            .get(user_agent)
+    let described = user_agents.get(user_agent);
+    let browser = described.aws_console
+        || described
+            .software
+            .as_ref()
             .is_some_and(|software| software.browser);
     browser.then_some(Reason::BrowserClient)
 }
