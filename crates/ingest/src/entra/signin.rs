@@ -10,6 +10,7 @@ use riposte_model::{
 use super::common::{self, text};
 use super::shape::{Canonical, SignInKind};
 use crate::json;
+use crate::text::{contains_ignore_case, starts_with_ignore_case};
 use crate::{NormalizeError, RecordContext};
 
 /// The operation name Azure Monitor writes for every sign-in log.
@@ -208,7 +209,7 @@ fn steps<'a>(canonical: &'a Canonical<'_>) -> Vec<Step<'a>> {
 /// Maps an Entra authentication method name to a second factor, or `None` for methods
 /// that are not one (`Password`, `Previously satisfied`).
 fn mfa_method_of(method: &str) -> Option<MfaMethod> {
-    let method = method.trim().to_ascii_lowercase();
+    let method = method.trim();
     let first_factors = [
         "password",
         "previously satisfied",
@@ -216,23 +217,25 @@ fn mfa_method_of(method: &str) -> Option<MfaMethod> {
         "x.509 certificate",
         "federated",
     ];
-    if method.is_empty() || first_factors.iter().any(|name| method.starts_with(name)) {
+    if method.is_empty()
+        || first_factors
+            .iter()
+            .any(|name| starts_with_ignore_case(method, name))
+    {
         return None;
     }
-    let method = if method.contains("notification") {
+    let mentions = |words: &[&str]| words.iter().any(|word| contains_ignore_case(method, word));
+    let method = if mentions(&["notification"]) {
         MfaMethod::Push
-    } else if method.contains("email") {
+    } else if mentions(&["email"]) {
         MfaMethod::Email
-    } else if method.contains("verification code") || method.contains("oath") {
+    } else if mentions(&["verification code", "oath"]) {
         MfaMethod::Otp
-    } else if method.contains("text message") || method.contains("sms") {
+    } else if mentions(&["text message", "sms"]) {
         MfaMethod::Sms
-    } else if method.contains("phone call") || method.contains("voice") {
+    } else if mentions(&["phone call", "voice"]) {
         MfaMethod::Voice
-    } else if method.contains("fido")
-        || method.contains("passkey")
-        || method.contains("security key")
-    {
+    } else if mentions(&["fido", "passkey", "security key"]) {
         MfaMethod::Webauthn
     } else {
         MfaMethod::Other
@@ -276,7 +279,6 @@ fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]
 }
 
 fn reports_mfa_refusal(text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
     [
         "declined",
         "denied",
@@ -286,7 +288,7 @@ fn reports_mfa_refusal(text: &str) -> bool {
         "timeout",
     ]
     .iter()
-    .any(|phrase| text.contains(phrase))
+    .any(|phrase| contains_ignore_case(text, phrase))
 }
 
 /// Reads the credential presented. Users: federation, the first factor of
@@ -337,12 +339,13 @@ fn user_credential_kind(
             CredentialKind::OAuthToken
         };
     }
-    let first = steps
-        .first()
-        .map(|step| step.method.trim().to_ascii_lowercase());
-    match first.as_deref() {
-        Some("previously satisfied") => CredentialKind::Session,
-        Some("x.509 certificate") => CredentialKind::Certificate,
+    match steps.first().map(|step| step.method.trim()) {
+        Some(method) if method.eq_ignore_ascii_case("previously satisfied") => {
+            CredentialKind::Session
+        }
+        Some(method) if method.eq_ignore_ascii_case("x.509 certificate") => {
+            CredentialKind::Certificate
+        }
         Some(method) if mfa_method_of(method).is_some() => CredentialKind::MfaFactor,
         _ => CredentialKind::Password,
     }
