@@ -23,6 +23,17 @@ pub(crate) fn starts_with_ignore_case(text: &str, pattern: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case(pattern.as_bytes()))
 }
 
+/// Returns true when `text` ends with `pattern`, ignoring ASCII case. `pattern` is lower
+/// case ASCII.
+pub(crate) fn ends_with_ignore_case(text: &str, pattern: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .len()
+        .checked_sub(pattern.len())
+        .and_then(|start| bytes.get(start..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(pattern.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +69,11 @@ mod tests {
                     starts_with_ignore_case(text, pattern),
                     lowered.starts_with(pattern),
                     "{text:?} starts with {pattern:?}"
+                );
+                assert_eq!(
+                    ends_with_ignore_case(text, pattern),
+                    lowered.ends_with(pattern),
+                    "{text:?} ends with {pattern:?}"
                 );
             }
         }
