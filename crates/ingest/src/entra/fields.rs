@@ -111,9 +111,7 @@ impl<'a> Fields<'a> {
             // Most records write nested objects as objects. One pass over the members finds
             // whether any contains serialized JSON, which costs less than a lookup per name.
             let serialized = object.any(|key, value| {
-                value
-                    .as_str()
-                    .is_some_and(|text| text.trim_start().starts_with(['{', '[']))
+                value.as_str().is_some_and(may_be_serialized)
                     && (starts_upper(key) || names.contains(&key))
             });
             if !serialized {
@@ -233,8 +231,19 @@ impl<'a> Fields<'a> {
 }
 
 /// Returns true when `key` starts with an ASCII capital, as the keys that are renamed do.
-fn starts_upper(key: &str) -> bool {
+pub(super) fn starts_upper(key: &str) -> bool {
     key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+}
+
+/// Returns true when `text` may be serialized JSON, which [`json::unnest_str`] parses: it
+/// starts with `{` or `[` after any whitespace. Text that starts with another printable
+/// ASCII character is rejected without decoding it.
+fn may_be_serialized(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b'{' | b'[') => true,
+        Some(first) if first.is_ascii_graphic() => false,
+        _ => text.trim_start().starts_with(['{', '[']),
+    }
 }
 
 /// Returns true when `name` is `written` in lower camel case, as

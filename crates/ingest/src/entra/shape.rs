@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use crate::json::{Object, Value};
 
 use super::category;
-use super::fields::{Fields, FieldsBuilder, Repeated};
+use super::fields::{Fields, FieldsBuilder, Repeated, starts_upper};
 use crate::NormalizeError;
 use crate::json;
 
@@ -571,9 +571,7 @@ fn object_resource<'a>(object: &'a Object<'a>) -> Fields<'a> {
 
 /// Returns true when a key of `object` is not in lower camel case.
 fn needs_renaming(object: &Object<'_>) -> bool {
-    object
-        .written_keys()
-        .any(|key| key.starts_with(|first: char| first.is_ascii_uppercase()))
+    object.written_keys().any(starts_upper)
 }
 
 /// Returns the lower camel case form of a key, and whether it differs from the key.

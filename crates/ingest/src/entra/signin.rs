@@ -36,7 +36,7 @@ pub(super) fn normalize(
     let status = Status::read(canonical);
     let steps = steps(canonical);
     let mfa = mfa_method(canonical, &steps);
-    let mfa_failed = status.failed() && mfa_failed(canonical, &status, &steps);
+    let mfa_failed = status.failed() && mfa_failed(&status, &steps);
     let activity = if mfa_failed {
         Activity::MfaVerify
     } else {
@@ -114,6 +114,8 @@ fn actor(canonical: &Canonical<'_>, kind: SignInKind) -> IdentityRef {
 
 /// The sign-in's result: `status.errorCode`, else the envelope's `resultType`.
 struct Status<'a> {
+    /// The resource's `status` object.
+    value: Option<&'a Value<'a>>,
     code: Option<i64>,
     /// The code as written when it is not a number.
     written: Option<&'a str>,
@@ -122,28 +124,25 @@ struct Status<'a> {
 
 impl<'a> Status<'a> {
     fn read(canonical: &'a Canonical<'_>) -> Self {
-        let code = canonical
-            .resource
-            .get(&["status", "errorCode"])
-            .and_then(common::code_of)
-            .or_else(|| {
-                canonical
-                    .envelope
-                    .get(&["resultType"])
-                    .and_then(common::code_of)
-            });
+        let value = canonical.resource.get(&["status"]);
+        let member = |key: &str| value.and_then(|status| json::get(status, &[key]));
+        let member_str = |key: &str| value.and_then(|status| json::str_at(status, &[key]));
+        let code = member("errorCode").and_then(common::code_of).or_else(|| {
+            canonical
+                .envelope
+                .get(&["resultType"])
+                .and_then(common::code_of)
+        });
         let written = match code {
             Some(_) => None,
-            None => canonical
-                .resource
-                .str_at(&["status", "errorCode"])
-                .or_else(|| common::envelope_text(canonical, "resultType")),
+            None => {
+                member_str("errorCode").or_else(|| common::envelope_text(canonical, "resultType"))
+            }
         };
-        let reason = canonical
-            .resource
-            .str_at(&["status", "failureReason"])
+        let reason = member_str("failureReason")
             .or_else(|| common::envelope_text(canonical, "resultDescription"));
         Self {
+            value,
             code,
             written,
             reason,
@@ -260,7 +259,7 @@ fn mfa_method(canonical: &Canonical<'_>, steps: &[Step<'_>]) -> Option<MfaMethod
 /// Returns true when a failed sign-in failed at the second factor: error 500121, or a
 /// failed multi-factor step or status text saying the user declined, denied or did not
 /// respond to the request. MFA-required interrupts are never MFA failures.
-fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]) -> bool {
+fn mfa_failed(status: &Status<'_>, steps: &[Step<'_>]) -> bool {
     match status.code {
         Some(MFA_FAILED) => return true,
         Some(code) if MFA_INTERRUPTS.contains(&code) => return false,
@@ -271,9 +270,9 @@ fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]
             && mfa_method_of(step.method).is_some()
             && step.detail.is_some_and(reports_mfa_refusal)
     });
-    let status_text = canonical
-        .resource
-        .str_at(&["status", "additionalDetails"])
+    let status_text = status
+        .value
+        .and_then(|value| json::str_at(value, &["additionalDetails"]))
         .is_some_and(|details| details.trim_start().starts_with("MFA denied"));
     failed_factor || status_text
 }
