@@ -133,18 +133,30 @@ pub(super) fn looks_like_email(text: &str) -> bool {
         && !local
             .chars()
             .any(|character| character.is_whitespace() || matches!(character, '/' | ':'));
-    let label_count = domain.split('.').count();
-    let labels_valid = domain.split('.').all(|label| {
-        !label.is_empty()
-            && label
-                .chars()
-                .all(|character| character.is_alphanumeric() || character == '-')
-    });
-    let top_level_alphabetic = domain
-        .rsplit('.')
-        .next()
-        .is_some_and(|label| label.chars().any(char::is_alphabetic));
-    local_valid && label_count >= 2 && labels_valid && top_level_alphabetic
+    if !local_valid {
+        return false;
+    }
+    // One pass over the domain, label by label.
+    let mut label_count = 1;
+    let mut label_length = 0;
+    let mut label_alphabetic = false;
+    for character in domain.chars() {
+        if character == '.' {
+            if label_length == 0 {
+                return false;
+            }
+            label_count += 1;
+            label_length = 0;
+            label_alphabetic = false;
+        } else if character.is_alphanumeric() || character == '-' {
+            label_length += 1;
+            label_alphabetic |= character.is_alphabetic();
+        } else {
+            return false;
+        }
+    }
+    // The last label is the top-level domain, which contains a letter.
+    label_count >= 2 && label_length > 0 && label_alphabetic
 }
 
 /// Returns true for an EC2 instance id: `i-` and 8 or 17 hexadecimal digits.
