@@ -119,10 +119,12 @@ fn build_event(
         )
     };
 
+    let user_identity = json::get(record, &["userIdentity"]);
     let account = json::str_at(record, &["recipientAccountId"])
-        .or_else(|| json::str_at(record, &["userIdentity", "accountId"]))
+        .or_else(|| user_identity.and_then(|identity| json::str_at(identity, &["accountId"])))
         .or(envelope_account);
-    let actor = identity::actor(record, operation, account);
+    let access_key = identity::access_key(user_identity);
+    let actor = identity::actor(record, user_identity, access_key, operation, account);
     let classified = activity::classify(record, service, operation, account, &actor, insight);
     let (outcome, outcome_reason) = outcome(record, service, operation, insight);
     let event_id = json::str_at(record, &["eventID"])
@@ -137,9 +139,9 @@ fn build_event(
         (Credential::unknown(), None, None)
     } else {
         (
-            identity::credential(record, operation),
+            identity::credential(record, user_identity, access_key, service, operation),
             is_interactive(service, operation).then_some(true),
-            mfa(record, operation),
+            mfa(record, service, operation),
         )
     };
 
@@ -153,7 +155,7 @@ fn build_event(
         outcome,
         outcome_reason,
         credential,
-        session_id: identity::session_id(record),
+        session_id: identity::session_id(access_key),
         root_session_id: None,
         token_id: None,
         source,
@@ -171,14 +173,14 @@ fn build_event(
 /// Returns the string at `path`. A missing value and a value of another type are errors
 /// that name the field.
 fn required_str<'a>(record: &'a Value, path: &[&str]) -> Result<&'a str, NormalizeError> {
-    let field = path.join(".");
+    let field = || path.join(".");
     match json::get(record, path) {
-        None => Err(NormalizeError::missing(field)),
+        None => Err(NormalizeError::missing(field())),
         Some(Value::String(text)) => {
-            json::present(text).ok_or_else(|| NormalizeError::missing(field))
+            json::present(text).ok_or_else(|| NormalizeError::missing(field()))
         }
         Some(other) => Err(NormalizeError::invalid(
-            field,
+            field(),
             other.to_string(),
             "expected a string",
         )),
@@ -197,9 +199,9 @@ fn outcome(
     operation: &str,
     insight: bool,
 ) -> (Outcome, Option<Box<str>>) {
-    let message = json::text_at(record, &["errorMessage"]);
+    let message = || json::text_at(record, &["errorMessage"]);
     if let Some(code) = json::text_at(record, &["errorCode"]) {
-        let reason = match message {
+        let reason = match message() {
             Some(message) => format!("{code}: {message}").into(),
             None => code,
         };
@@ -214,7 +216,7 @@ fn outcome(
         && json::str_at(record, &["responseElements", operation])
             .is_some_and(|status| status.eq_ignore_ascii_case("Failure"));
     if signin_failure {
-        let reason = message.unwrap_or_else(|| format!("{operation}: Failure").into());
+        let reason = message().unwrap_or_else(|| format!("{operation}: Failure").into());
         return (Outcome::Failure, Some(reason));
     }
     let service_failure = json::get(record, &["serviceEventDetails"])
@@ -227,7 +229,7 @@ fn outcome(
             })
         });
     if let Some((step, _)) = service_failure {
-        let reason = message.unwrap_or_else(|| format!("{step}: Failure").into());
+        let reason = message().unwrap_or_else(|| format!("{step}: Failure").into());
         return (Outcome::Failure, Some(reason));
     }
     (Outcome::Success, None)
@@ -241,12 +243,13 @@ fn is_interactive(service: Option<&str>, operation: &str) -> bool {
         || operation == "CheckMfa"
 }
 
-/// Returns the second factor a sign-in used, when the record states it.
-fn mfa(record: &Value, operation: &str) -> Option<MfaMethod> {
+/// Returns the second factor a sign-in used, when the record states it. `service` is the
+/// record's `eventSource`.
+fn mfa(record: &Value, service: Option<&str>, operation: &str) -> Option<MfaMethod> {
     let mfa_used = json::str_at(record, &["additionalEventData", "MFAUsed"])
         .is_some_and(|used| used.eq_ignore_ascii_case("Yes"));
     if mfa_used || operation == "CheckMfa" {
         return Some(MfaMethod::Other);
     }
-    identity::challenge_mfa_method(record)
+    identity::challenge_mfa_method(record, service)
 }

@@ -29,6 +29,7 @@ pub mod framing;
 pub mod json;
 pub mod okta;
 pub mod source;
+mod text;
 pub mod time;
 
 use riposte_model::{Event, RecordLocation};

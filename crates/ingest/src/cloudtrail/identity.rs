@@ -17,18 +17,24 @@ const TEMPORARY_KEY_PREFIX: &str = "ASIA";
 /// failed console sign-in.
 const WITHHELD: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
-/// Returns the identity that made the request described by `record`.
+/// Returns the identity that made the request described by `record`, from its
+/// `userIdentity` and the access key read from it.
 ///
 /// `account` is the account that recorded the event, used when the identity names none.
-pub(super) fn actor(record: &Value, operation: &str, account: Option<&str>) -> IdentityRef {
-    let Some(identity) = json::get(record, &["userIdentity"]).filter(|value| value.is_object())
-    else {
+pub(super) fn actor(
+    record: &Value,
+    user_identity: Option<&Value>,
+    access_key: Option<&str>,
+    operation: &str,
+    account: Option<&str>,
+) -> IdentityRef {
+    let Some(identity) = user_identity.filter(|value| value.is_object()) else {
         return IdentityRef::unknown(Provider::Aws);
     };
     let account = text(identity, &["accountId"]).or(account);
     match text(identity, &["type"]) {
         Some("Root") => root(identity, account),
-        Some("IAMUser") => iam_user(record, identity, operation, account),
+        Some("IAMUser") => iam_user(record, identity, access_key, operation, account),
         Some("AssumedRole") => assumed_role(record, identity, account),
         Some("WebIdentityUser") => web_identity_user(identity),
         Some("SAMLUser") => saml_user(identity),
@@ -39,9 +45,16 @@ pub(super) fn actor(record: &Value, operation: &str, account: Option<&str>) -> I
     }
 }
 
-/// Returns the credential the caller presented.
-pub(super) fn credential(record: &Value, operation: &str) -> Credential {
-    let identity_type = text(record, &["userIdentity", "type"]);
+/// Returns the credential the caller presented, from the record, its `userIdentity`, the
+/// access key read from it and its `eventSource` (`service`).
+pub(super) fn credential(
+    record: &Value,
+    user_identity: Option<&Value>,
+    access_key: Option<&str>,
+    service: Option<&str>,
+    operation: &str,
+) -> Credential {
+    let identity_type = user_identity.and_then(|identity| text(identity, &["type"]));
     if operation == "ConsoleLogin" {
         // A federated console sign-in presents a SAML assertion or a federation sign-in
         // token. An IAM or root user types a password.
@@ -53,7 +66,7 @@ pub(super) fn credential(record: &Value, operation: &str) -> Credential {
         };
         return Credential { kind, id: None };
     }
-    if let Some(kind) = challenge_credential_kind(record) {
+    if let Some(kind) = challenge_credential_kind(record, service) {
         return Credential { kind, id: None };
     }
     if operation == "CheckMfa" {
@@ -62,7 +75,7 @@ pub(super) fn credential(record: &Value, operation: &str) -> Credential {
             id: None,
         };
     }
-    match access_key(record) {
+    match access_key {
         Some(key) if key.starts_with(LONG_LIVED_KEY_PREFIX) => Credential {
             kind: CredentialKind::LongLivedKey,
             id: Some(key.into()),
@@ -91,16 +104,16 @@ pub(super) fn credential(record: &Value, operation: &str) -> Credential {
 
 /// Returns the session of a temporary key: STS issues one key per role or user session, so
 /// the key id identifies the session that later requests replay.
-pub(super) fn session_id(record: &Value) -> Option<Sensitive> {
-    access_key(record)
+pub(super) fn session_id(access_key: Option<&str>) -> Option<Sensitive> {
+    access_key
         .filter(|key| key.starts_with(TEMPORARY_KEY_PREFIX))
         .map(Sensitive::new)
 }
 
 /// Returns the factor an IAM Identity Center sign-in challenge asked for, from
-/// `additionalEventData.CredentialType`.
-pub(super) fn challenge_mfa_method(record: &Value) -> Option<MfaMethod> {
-    if json::str_at(record, &["eventSource"]) != Some(super::SIGNIN_SOURCE) {
+/// `additionalEventData.CredentialType`. `service` is the record's `eventSource`.
+pub(super) fn challenge_mfa_method(record: &Value, service: Option<&str>) -> Option<MfaMethod> {
+    if service != Some(super::SIGNIN_SOURCE) {
         return None;
     }
     match json::str_at(record, &["additionalEventData", "CredentialType"])? {
@@ -120,18 +133,30 @@ pub(super) fn looks_like_email(text: &str) -> bool {
         && !local
             .chars()
             .any(|character| character.is_whitespace() || matches!(character, '/' | ':'));
-    let label_count = domain.split('.').count();
-    let labels_valid = domain.split('.').all(|label| {
-        !label.is_empty()
-            && label
-                .chars()
-                .all(|character| character.is_alphanumeric() || character == '-')
-    });
-    let top_level_alphabetic = domain
-        .rsplit('.')
-        .next()
-        .is_some_and(|label| label.chars().any(char::is_alphabetic));
-    local_valid && label_count >= 2 && labels_valid && top_level_alphabetic
+    if !local_valid {
+        return false;
+    }
+    // One pass over the domain, label by label.
+    let mut label_count = 1;
+    let mut label_length = 0;
+    let mut label_alphabetic = false;
+    for character in domain.chars() {
+        if character == '.' {
+            if label_length == 0 {
+                return false;
+            }
+            label_count += 1;
+            label_length = 0;
+            label_alphabetic = false;
+        } else if character.is_alphanumeric() || character == '-' {
+            label_length += 1;
+            label_alphabetic |= character.is_alphabetic();
+        } else {
+            return false;
+        }
+    }
+    // The last label is the top-level domain, which contains a letter.
+    label_count >= 2 && label_length > 0 && label_alphabetic
 }
 
 /// Returns true for an EC2 instance id: `i-` and 8 or 17 hexadecimal digits.
@@ -146,8 +171,9 @@ fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     json::str_at(value, path).filter(|text| *text != WITHHELD)
 }
 
-fn access_key<'a>(record: &'a Value<'a>) -> Option<&'a str> {
-    text(record, &["userIdentity", "accessKeyId"]).map(str::trim)
+/// Returns the access key id of a `userIdentity`.
+pub(super) fn access_key<'a>(user_identity: Option<&'a Value<'a>>) -> Option<&'a str> {
+    text(user_identity?, &["accessKeyId"]).map(str::trim)
 }
 
 fn with_email(mut identity: IdentityRef, candidates: &[Option<&str>]) -> IdentityRef {
@@ -173,6 +199,7 @@ fn root(identity: &Value, account: Option<&str>) -> IdentityRef {
 fn iam_user(
     record: &Value,
     identity: &Value,
+    access_key: Option<&str>,
     operation: &str,
     account: Option<&str>,
 ) -> IdentityRef {
@@ -197,7 +224,8 @@ fn iam_user(
         .or_else(|| principal.map(str::to_owned))
         .or_else(|| user_name.map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
-    let mut actor = IdentityRef::new(Provider::Aws, id, iam_user_kind(record, operation));
+    let kind = iam_user_kind(record, access_key, operation);
+    let mut actor = IdentityRef::new(Provider::Aws, id, kind);
     actor.name = user_name.map(Box::from);
     with_email(actor, &[user_name])
 }
@@ -209,11 +237,11 @@ fn iam_user(
 /// as the person's when CloudTrail marks it `sessionCredentialFromConsole` or the console
 /// sent the request. Any other key is the user's access key or a `GetSessionToken` session,
 /// which only a long-lived key can request.
-fn iam_user_kind(record: &Value, operation: &str) -> IdentityKind {
+fn iam_user_kind(record: &Value, access_key: Option<&str>, operation: &str) -> IdentityKind {
     if operation == "ConsoleLogin" {
         return IdentityKind::Human;
     }
-    let Some(key) = access_key(record) else {
+    let Some(key) = access_key else {
         return IdentityKind::Human;
     };
     if key.starts_with(LONG_LIVED_KEY_PREFIX) {
@@ -449,14 +477,20 @@ fn other(identity: &Value) -> IdentityRef {
 
 /// Returns the resource part of an ARN, after its fifth colon.
 fn arn_resource(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    (parts.next()? == "arn").then_some(())?;
-    parts.nth(4)
+    let fields = arn.strip_prefix("arn:")?;
+    // The partition, service, region and account end at the next four colons.
+    let (end, _) = fields
+        .bytes()
+        .enumerate()
+        .filter(|(_, byte)| *byte == b':')
+        .nth(3)?;
+    fields.get(end + 1..)
 }
 
 /// Returns the credential kind that an IAM Identity Center sign-in challenge asked for.
-fn challenge_credential_kind(record: &Value) -> Option<CredentialKind> {
-    if json::str_at(record, &["eventSource"]) != Some(super::SIGNIN_SOURCE) {
+/// `service` is the record's `eventSource`.
+fn challenge_credential_kind(record: &Value, service: Option<&str>) -> Option<CredentialKind> {
+    if service != Some(super::SIGNIN_SOURCE) {
         return None;
     }
     let kind = match json::str_at(record, &["additionalEventData", "CredentialType"])? {

@@ -4,6 +4,8 @@ use std::net::IpAddr;
 
 use riposte_model::Origin;
 
+use crate::text::ends_with_ignore_case;
+
 /// Reads `sourceIPAddress`, which contains the caller's address, the DNS name of the AWS service
 /// that called on the caller's behalf (`ec2.amazonaws.com`), or `AWS Internal`. A value of
 /// any other form is kept as [`Origin::Unparsed`] so that an analyst sees it.
@@ -26,7 +28,7 @@ pub(super) fn parse(value: Option<&str>) -> Origin {
 /// Returns true for a DNS name of two or more labels whose last label contains only letters, so that
 /// a malformed address such as `00.000.000.00` is not taken for a name.
 fn is_service_name(text: &str) -> bool {
-    if text.to_ascii_lowercase().ends_with(".amazonaws.com") {
+    if ends_with_ignore_case(text, ".amazonaws.com") {
         return true;
     }
     let labels_valid = text.split('.').all(|label| {

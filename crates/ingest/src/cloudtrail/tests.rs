@@ -808,6 +808,11 @@ fn email_detection() {
     assert!(!looks_like_email("alice@example.123"));
     assert!(!looks_like_email("al ice@example.com"));
     assert!(!looks_like_email("i-0123456789abcdef0"));
+    assert!(looks_like_email("alice@example.c1"));
+    assert!(looks_like_email("alice@例え.jp"));
+    assert!(!looks_like_email("alice@example..com"));
+    assert!(!looks_like_email("alice@exa_mple.com"));
+    assert!(!looks_like_email("alice@example.com."));
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //!
 //! A [`Fields`] maps Graph field names to values of the record: references for the values
 //! that are used as written, owned values only for nested objects that the record writes as
-//! JSON strings. Building it copies no value of the record, and when the record already
-//! names its fields as Graph does, it reads the record's object itself.
+//! JSON strings. Building it copies no value of the record, and when the record names most
+//! of its fields as Graph does, it reads the record's object itself.
 
 use std::borrow::Cow;
 
@@ -17,6 +17,10 @@ pub(super) struct Fields<'a> {
     object: Option<&'a Object<'a>>,
     /// A member of `object` that is not a field.
     skip: Option<&'static str>,
+    /// The members of `object` whose keys start with a capital (`Level`), in key order, each
+    /// key once with the last value written. Each is the field named by its key in lower
+    /// camel case, unless a member is written under that name.
+    renamed: Vec<(&'a str, &'a Value<'a>)>,
     /// Fields collected by a [`FieldsBuilder`], sorted by name.
     members: Vec<(Cow<'a, str>, Cow<'a, Value<'a>>)>,
     /// Objects parsed from the JSON strings of `object`, which take their place.
@@ -76,12 +80,26 @@ impl<'a> FieldsBuilder<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Reads the members of `object` as the fields, but `skip`. The caller checks that every
-    /// member is written under its field name.
+    /// Reads the members of `object` as the fields, but `skip`. A key that starts with a
+    /// capital names the field of its lower camel case form. A member written under that
+    /// form wins over it, and of several such keys the first in key order wins. The fields
+    /// are those that a [`FieldsBuilder`] collects with [`Repeated::PreferUnrenamed`].
     pub(super) fn view(object: &'a Object<'a>, skip: Option<&'static str>) -> Self {
+        let mut renamed: Vec<(&'a str, &'a Value<'a>)> = Vec::new();
+        for key in object.written_keys() {
+            if starts_upper(key)
+                && Some(key) != skip
+                && !renamed.iter().any(|(written, _)| *written == key)
+                && let Some(value) = object.get(key)
+            {
+                renamed.push((key, value));
+            }
+        }
+        renamed.sort_by(|left, right| compare_keys(left.0, right.0));
         Self {
             object: Some(object),
             skip,
+            renamed,
             ..Self::default()
         }
     }
@@ -90,11 +108,17 @@ impl<'a> Fields<'a> {
     /// parsed value.
     pub(super) fn parse_nested(&mut self, names: &[&'static str]) {
         if let Some(object) = self.object {
+            // Most records write nested objects as objects. One pass over the members finds
+            // whether any contains serialized JSON, which costs less than a lookup per name.
+            let serialized = object.any(|key, value| {
+                value.as_str().is_some_and(may_be_serialized)
+                    && (starts_upper(key) || names.contains(&key))
+            });
+            if !serialized {
+                return;
+            }
             for name in names {
-                if Some(*name) == self.skip {
-                    continue;
-                }
-                if let Some(Value::String(text)) = object.get(name)
+                if let Some(Value::String(text)) = self.written_field(name)
                     && let Some(parsed) = json::unnest_str(text)
                 {
                     self.parsed.push((name, parsed));
@@ -130,20 +154,33 @@ impl<'a> Fields<'a> {
     }
 
     fn field(&self, name: &str) -> Option<&Value<'a>> {
-        if let Some(object) = self.object {
+        if self.object.is_some() {
             if let Some((_, value)) = self.parsed.iter().find(|(parsed, _)| *parsed == name) {
                 return Some(value);
             }
-            if Some(name) == self.skip {
-                return None;
-            }
-            return object.get(name);
+            return self.written_field(name);
         }
         let position = self
             .members
             .binary_search_by(|(member, _)| compare_keys(member, name))
             .ok()?;
         self.members.get(position).map(|(_, value)| value.as_ref())
+    }
+
+    /// Returns the member of `object` that is the field `name`, as written.
+    fn written_field(&self, name: &str) -> Option<&'a Value<'a>> {
+        let object = self.object?;
+        // A field name never starts with a capital: such keys are renamed.
+        if Some(name) != self.skip
+            && !starts_upper(name)
+            && let Some(value) = object.get(name)
+        {
+            return Some(value);
+        }
+        self.renamed
+            .iter()
+            .find(|(written, _)| is_lower_camel_of(name, written))
+            .map(|(_, value)| *value)
     }
 
     pub(super) fn str_at(&self, path: &[&str]) -> Option<&str> {
@@ -168,15 +205,75 @@ impl<'a> Fields<'a> {
     /// value other than `null`.
     pub(super) fn has_any_case(&self, key: &str) -> bool {
         match self.object {
-            Some(object) => object.any(|name, value| {
-                Some(name) != self.skip && !value.is_null() && name.eq_ignore_ascii_case(key)
-            }),
+            Some(object) => {
+                let unrenamed = object.any(|name, value| {
+                    Some(name) != self.skip
+                        && !starts_upper(name)
+                        && !value.is_null()
+                        && name.eq_ignore_ascii_case(key)
+                });
+                // A renamed member is a field only when no other member takes its name.
+                unrenamed
+                    || self.renamed.iter().any(|(written, value)| {
+                        !value.is_null()
+                            && written.eq_ignore_ascii_case(key)
+                            && self
+                                .written_field(&super::shape::lower_camel(written))
+                                .is_some_and(|field| std::ptr::eq(field, *value))
+                    })
+            }
             None => self
                 .members
                 .iter()
                 .any(|(name, value)| !value.is_null() && name.eq_ignore_ascii_case(key)),
         }
     }
+}
+
+/// Returns true when `key` starts with an ASCII capital, as the keys that are renamed do.
+pub(super) fn starts_upper(key: &str) -> bool {
+    key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+}
+
+/// Returns true when `text` may be serialized JSON, which [`json::unnest_str`] parses: it
+/// starts with `{` or `[` after any whitespace. Text that starts with another printable
+/// ASCII character is rejected without decoding it.
+fn may_be_serialized(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b'{' | b'[') => true,
+        Some(first) if first.is_ascii_graphic() => false,
+        _ => text.trim_start().starts_with(['{', '[']),
+    }
+}
+
+/// Returns true when `name` is `written` in lower camel case, as
+/// [`lower_camel`](super::shape::lower_camel) writes it, without building that string.
+fn is_lower_camel_of(name: &str, written: &str) -> bool {
+    let (name, written) = (name.as_bytes(), written.as_bytes());
+    if name.len() != written.len() {
+        return false;
+    }
+    let upper_run = written
+        .iter()
+        .take_while(|byte| byte.is_ascii_uppercase())
+        .count();
+    let next_is_lower = written.get(upper_run).is_some_and(u8::is_ascii_lowercase);
+    let lowered = if upper_run > 1 && next_is_lower {
+        upper_run - 1
+    } else {
+        upper_run
+    };
+    name.iter()
+        .zip(written)
+        .enumerate()
+        .all(|(position, (letter, written_letter))| {
+            let expected = if position < lowered {
+                written_letter.to_ascii_lowercase()
+            } else {
+                *written_letter
+            };
+            *letter == expected
+        })
 }
 
 #[cfg(test)]
@@ -204,6 +301,52 @@ mod tests {
         builder.push("ipAddress".into(), Cow::Borrowed(&second), false);
         let fields = builder.build(Repeated::KeepFirst);
         assert_eq!(fields.str_at(&["ipAddress"]), Some("first"));
+    }
+
+    /// Collects the members of `object` but `skip` as a `FieldsBuilder` does, to compare.
+    fn collected<'a>(object: &'a Object<'a>, skip: Option<&str>) -> Fields<'a> {
+        let mut builder = FieldsBuilder::with_capacity(object.written_len());
+        for (key, value) in object.iter() {
+            if Some(key) == skip {
+                continue;
+            }
+            let renamed = starts_upper(key);
+            let name = super::super::shape::lower_camel(key).into_owned();
+            builder.push(name.into(), Cow::Borrowed(value), renamed);
+        }
+        builder.build(Repeated::PreferUnrenamed)
+    }
+
+    #[test]
+    fn view_renames_like_the_builder() {
+        let records = [
+            json!({"time": "t", "Level": 4, "properties": {}}),
+            json!({"level": null, "Level": 3, "IPAddress": "203.0.113.7"}),
+            json!({"LEVEL": 1, "Level": 2, "AADTenantId": "a", "aadTenantId": "b"}),
+            json!({"Properties": "renamed", "properties": {}, "IpAddress": "x"}),
+        ];
+        let names = [
+            "time",
+            "level",
+            "Level",
+            "LEVEL",
+            "ipAddress",
+            "aadTenantId",
+            "properties",
+        ];
+        for record in &records {
+            let object = record.as_object().unwrap();
+            let view = Fields::view(object, Some("properties"));
+            let built = collected(object, Some("properties"));
+            for name in names {
+                assert_eq!(view.get(&[name]), built.get(&[name]), "{record} {name}");
+                assert_eq!(
+                    view.has_any_case(name),
+                    built.has_any_case(name),
+                    "{record} {name}"
+                );
+            }
+        }
     }
 
     #[test]

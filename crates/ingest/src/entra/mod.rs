@@ -16,6 +16,7 @@ mod signin;
 
 use crate::json::Value;
 
+use crate::text::contains_ignore_case;
 use crate::{NormalizeError, Normalized, RecordContext};
 use shape::{Classified, LogKind};
 
@@ -33,15 +34,14 @@ pub fn matches(record: &Value) -> bool {
     }
     let resource_id = ["resourceId", "ResourceId"]
         .into_iter()
-        .find_map(|key| object.get(key).and_then(Value::as_str))
-        .map(str::to_ascii_lowercase);
-    if let Some(resource_id) = &resource_id {
-        if resource_id.contains("microsoft.aadiam") {
+        .find_map(|key| object.get(key).and_then(Value::as_str));
+    if let Some(resource_id) = resource_id {
+        if contains_ignore_case(resource_id, "microsoft.aadiam") {
             return true;
         }
         // Other Azure services also name a category `AuditLogs` (Intune, for one), but their
         // resource id names their own provider.
-        if resource_id.contains("/providers/") {
+        if contains_ignore_case(resource_id, "/providers/") {
             return false;
         }
     }

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use crate::json::{Object, Value};
 
 use super::category;
-use super::fields::{Fields, FieldsBuilder, Repeated};
+use super::fields::{Fields, FieldsBuilder, Repeated, starts_upper};
 use crate::NormalizeError;
 use crate::json;
 
@@ -74,6 +74,11 @@ pub(super) struct Canonical<'a> {
 
 /// The result of canonicalizing a record.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a `Classified` is matched as soon as it is returned, once per record, and boxing \
+              the known variant would cost an allocation per record"
+)]
 pub(super) enum Classified<'a> {
     Known(Canonical<'a>),
     /// An Entra record of a category riposte does not interpret, named as written.
@@ -271,7 +276,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
     match object.get("properties") {
         None | Some(Value::Null) => {}
         Some(Value::Object(properties)) => {
-            let envelope = envelope_fields(object, Some("properties"));
+            let envelope = Fields::view(object, Some("properties"));
             let resource = object_resource(properties);
             return classify(Shape::AzureMonitor, category, envelope, resource, record);
         }
@@ -279,7 +284,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
             // Not serialized JSON: the record is read as a flattened one below.
             None => {}
             Some(Value::Object(properties)) => {
-                let envelope = envelope_fields(object, Some("properties"));
+                let envelope = Fields::view(object, Some("properties"));
                 let resource = resource_fields(
                     properties
                         .into_iter()
@@ -312,7 +317,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
     };
     let resource = object_resource(object);
     let envelope = if shape == Shape::AzureMonitor {
-        envelope_fields(object, None)
+        Fields::view(object, None)
     } else {
         Fields::default()
     };
@@ -566,26 +571,7 @@ fn object_resource<'a>(object: &'a Object<'a>) -> Fields<'a> {
 
 /// Returns true when a key of `object` is not in lower camel case.
 fn needs_renaming(object: &Object<'_>) -> bool {
-    object
-        .written_keys()
-        .any(|key| key.starts_with(|first: char| first.is_ascii_uppercase()))
-}
-
-/// Reads the members of an object, but `skip`, with lower camel case keys.
-fn envelope_fields<'a>(object: &'a Object<'a>, skip: Option<&'static str>) -> Fields<'a> {
-    if !needs_renaming(object) {
-        return Fields::view(object, skip);
-    }
-    // `len` would put the members in key order once more than `iter` does.
-    let mut envelope = FieldsBuilder::with_capacity(object.written_len());
-    for (key, value) in object.iter() {
-        if Some(key) == skip {
-            continue;
-        }
-        let (name, renamed) = canonical_name(Cow::Borrowed(key));
-        envelope.push(name, Cow::Borrowed(value), renamed);
-    }
-    envelope.build(Repeated::PreferUnrenamed)
+    object.written_keys().any(starts_upper)
 }
 
 /// Returns the lower camel case form of a key, and whether it differs from the key.

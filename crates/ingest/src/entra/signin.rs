@@ -10,6 +10,7 @@ use riposte_model::{
 use super::common::{self, text};
 use super::shape::{Canonical, SignInKind};
 use crate::json;
+use crate::text::{contains_ignore_case, starts_with_ignore_case};
 use crate::{NormalizeError, RecordContext};
 
 /// The operation name Azure Monitor writes for every sign-in log.
@@ -35,7 +36,7 @@ pub(super) fn normalize(
     let status = Status::read(canonical);
     let steps = steps(canonical);
     let mfa = mfa_method(canonical, &steps);
-    let mfa_failed = status.failed() && mfa_failed(canonical, &status, &steps);
+    let mfa_failed = status.failed() && mfa_failed(&status, &steps);
     let activity = if mfa_failed {
         Activity::MfaVerify
     } else {
@@ -113,6 +114,8 @@ fn actor(canonical: &Canonical<'_>, kind: SignInKind) -> IdentityRef {
 
 /// The sign-in's result: `status.errorCode`, else the envelope's `resultType`.
 struct Status<'a> {
+    /// The resource's `status` object.
+    value: Option<&'a Value<'a>>,
     code: Option<i64>,
     /// The code as written when it is not a number.
     written: Option<&'a str>,
@@ -121,28 +124,25 @@ struct Status<'a> {
 
 impl<'a> Status<'a> {
     fn read(canonical: &'a Canonical<'_>) -> Self {
-        let code = canonical
-            .resource
-            .get(&["status", "errorCode"])
-            .and_then(common::code_of)
-            .or_else(|| {
-                canonical
-                    .envelope
-                    .get(&["resultType"])
-                    .and_then(common::code_of)
-            });
+        let value = canonical.resource.get(&["status"]);
+        let member = |key: &str| value.and_then(|status| json::get(status, &[key]));
+        let member_str = |key: &str| value.and_then(|status| json::str_at(status, &[key]));
+        let code = member("errorCode").and_then(common::code_of).or_else(|| {
+            canonical
+                .envelope
+                .get(&["resultType"])
+                .and_then(common::code_of)
+        });
         let written = match code {
             Some(_) => None,
-            None => canonical
-                .resource
-                .str_at(&["status", "errorCode"])
-                .or_else(|| common::envelope_text(canonical, "resultType")),
+            None => {
+                member_str("errorCode").or_else(|| common::envelope_text(canonical, "resultType"))
+            }
         };
-        let reason = canonical
-            .resource
-            .str_at(&["status", "failureReason"])
+        let reason = member_str("failureReason")
             .or_else(|| common::envelope_text(canonical, "resultDescription"));
         Self {
+            value,
             code,
             written,
             reason,
@@ -208,7 +208,7 @@ fn steps<'a>(canonical: &'a Canonical<'_>) -> Vec<Step<'a>> {
 /// Maps an Entra authentication method name to a second factor, or `None` for methods
 /// that are not one (`Password`, `Previously satisfied`).
 fn mfa_method_of(method: &str) -> Option<MfaMethod> {
-    let method = method.trim().to_ascii_lowercase();
+    let method = method.trim();
     let first_factors = [
         "password",
         "previously satisfied",
@@ -216,23 +216,25 @@ fn mfa_method_of(method: &str) -> Option<MfaMethod> {
         "x.509 certificate",
         "federated",
     ];
-    if method.is_empty() || first_factors.iter().any(|name| method.starts_with(name)) {
+    if method.is_empty()
+        || first_factors
+            .iter()
+            .any(|name| starts_with_ignore_case(method, name))
+    {
         return None;
     }
-    let method = if method.contains("notification") {
+    let mentions = |words: &[&str]| words.iter().any(|word| contains_ignore_case(method, word));
+    let method = if mentions(&["notification"]) {
         MfaMethod::Push
-    } else if method.contains("email") {
+    } else if mentions(&["email"]) {
         MfaMethod::Email
-    } else if method.contains("verification code") || method.contains("oath") {
+    } else if mentions(&["verification code", "oath"]) {
         MfaMethod::Otp
-    } else if method.contains("text message") || method.contains("sms") {
+    } else if mentions(&["text message", "sms"]) {
         MfaMethod::Sms
-    } else if method.contains("phone call") || method.contains("voice") {
+    } else if mentions(&["phone call", "voice"]) {
         MfaMethod::Voice
-    } else if method.contains("fido")
-        || method.contains("passkey")
-        || method.contains("security key")
-    {
+    } else if mentions(&["fido", "passkey", "security key"]) {
         MfaMethod::Webauthn
     } else {
         MfaMethod::Other
@@ -257,7 +259,7 @@ fn mfa_method(canonical: &Canonical<'_>, steps: &[Step<'_>]) -> Option<MfaMethod
 /// Returns true when a failed sign-in failed at the second factor: error 500121, or a
 /// failed multi-factor step or status text saying the user declined, denied or did not
 /// respond to the request. MFA-required interrupts are never MFA failures.
-fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]) -> bool {
+fn mfa_failed(status: &Status<'_>, steps: &[Step<'_>]) -> bool {
     match status.code {
         Some(MFA_FAILED) => return true,
         Some(code) if MFA_INTERRUPTS.contains(&code) => return false,
@@ -268,15 +270,14 @@ fn mfa_failed(canonical: &Canonical<'_>, status: &Status<'_>, steps: &[Step<'_>]
             && mfa_method_of(step.method).is_some()
             && step.detail.is_some_and(reports_mfa_refusal)
     });
-    let status_text = canonical
-        .resource
-        .str_at(&["status", "additionalDetails"])
+    let status_text = status
+        .value
+        .and_then(|value| json::str_at(value, &["additionalDetails"]))
         .is_some_and(|details| details.trim_start().starts_with("MFA denied"));
     failed_factor || status_text
 }
 
 fn reports_mfa_refusal(text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
     [
         "declined",
         "denied",
@@ -286,7 +287,7 @@ fn reports_mfa_refusal(text: &str) -> bool {
         "timeout",
     ]
     .iter()
-    .any(|phrase| text.contains(phrase))
+    .any(|phrase| contains_ignore_case(text, phrase))
 }
 
 /// Reads the credential presented. Users: federation, the first factor of
@@ -337,12 +338,13 @@ fn user_credential_kind(
             CredentialKind::OAuthToken
         };
     }
-    let first = steps
-        .first()
-        .map(|step| step.method.trim().to_ascii_lowercase());
-    match first.as_deref() {
-        Some("previously satisfied") => CredentialKind::Session,
-        Some("x.509 certificate") => CredentialKind::Certificate,
+    match steps.first().map(|step| step.method.trim()) {
+        Some(method) if method.eq_ignore_ascii_case("previously satisfied") => {
+            CredentialKind::Session
+        }
+        Some(method) if method.eq_ignore_ascii_case("x.509 certificate") => {
+            CredentialKind::Certificate
+        }
         Some(method) if mfa_method_of(method).is_some() => CredentialKind::MfaFactor,
         _ => CredentialKind::Password,
     }

@@ -5,6 +5,7 @@ use riposte_model::{Activity, Credential, CredentialKind, IdentityKind, MfaMetho
 
 use super::{activity, known_str};
 use crate::json;
+use crate::text::contains_ignore_case;
 
 /// A factor that a user presented in an authentication step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +75,7 @@ pub(super) fn mfa_method(activity: Activity, factor: Option<Factor>) -> Option<M
 /// (`Security Key or Biometric`). Returns `None` for names that do not name the method,
 /// such as `Okta Verify` alone, which offers push, a code and FastPass.
 fn classify_factor(name: &str) -> Option<Factor> {
-    let name = name.to_ascii_lowercase();
-    let mentions = |words: &[&str]| words.iter().any(|word| name.contains(word));
+    let mentions = |words: &[&str]| words.iter().any(|word| contains_ignore_case(name, word));
     let method = if mentions(&["push"]) {
         MfaMethod::Push
     } else if mentions(&["webauthn", "fido", "u2f", "security key", "biometric"]) {
@@ -118,7 +118,9 @@ pub(super) fn credential(
 ) -> Credential {
     let of_kind = |kind| Credential { kind, id: None };
 
-    let credential_type = known_str(record, &["authenticationContext", "credentialType"]);
+    let authentication = json::get(record, &["authenticationContext"]);
+    let credential_type =
+        authentication.and_then(|authentication| known_str(authentication, &["credentialType"]));
     if let Some(kind) = credential_type.and_then(credential_type_kind) {
         return of_kind(kind);
     }
@@ -143,7 +145,8 @@ pub(super) fn credential(
     if let Some(kind) = event_type_kind(record, event_type) {
         return of_kind(kind);
     }
-    let provider = known_str(record, &["authenticationContext", "authenticationProvider"]);
+    let provider = authentication
+        .and_then(|authentication| known_str(authentication, &["authenticationProvider"]));
     if let Some(kind) = provider.and_then(authentication_provider_kind) {
         return of_kind(kind);
     }
@@ -155,19 +158,31 @@ pub(super) fn credential(
 
 /// Maps the credential types of Okta's `AuthenticationContext` object.
 fn credential_type_kind(credential_type: &str) -> Option<CredentialKind> {
-    let kind = match credential_type.trim().to_ascii_uppercase().as_str() {
-        "PASSWORD" => CredentialKind::Password,
-        "ASSERTION" | "IDP" | "SAML" | "SAML2" | "IWA" | "FEDERATION" => CredentialKind::Federation,
-        "OAUTH2" | "JWT" => CredentialKind::OAuthToken,
-        "API_TOKEN" | "SSWS" => CredentialKind::ApiToken,
-        "CERTIFICATE" => CredentialKind::Certificate,
-        "PRE_SHARED_SYMMETRIC_KEY" => CredentialKind::ClientSecret,
-        "OKTA_CLIENT_SESSION" => CredentialKind::Session,
-        other => match classify_factor(other) {
-            Some(Factor::Mfa(_)) => CredentialKind::MfaFactor,
-            Some(Factor::Password) => CredentialKind::Password,
-            None => return None,
-        },
+    let credential_type = credential_type.trim();
+    let is_any = |names: &[&str]| {
+        names
+            .iter()
+            .any(|name| credential_type.eq_ignore_ascii_case(name))
+    };
+    let kind = if is_any(&["PASSWORD"]) {
+        CredentialKind::Password
+    } else if is_any(&["ASSERTION", "IDP", "SAML", "SAML2", "IWA", "FEDERATION"]) {
+        CredentialKind::Federation
+    } else if is_any(&["OAUTH2", "JWT"]) {
+        CredentialKind::OAuthToken
+    } else if is_any(&["API_TOKEN", "SSWS"]) {
+        CredentialKind::ApiToken
+    } else if is_any(&["CERTIFICATE"]) {
+        CredentialKind::Certificate
+    } else if is_any(&["PRE_SHARED_SYMMETRIC_KEY"]) {
+        CredentialKind::ClientSecret
+    } else if is_any(&["OKTA_CLIENT_SESSION"]) {
+        CredentialKind::Session
+    } else {
+        match classify_factor(credential_type)? {
+            Factor::Mfa(_) => CredentialKind::MfaFactor,
+            Factor::Password => CredentialKind::Password,
+        }
     };
     Some(kind)
 }
@@ -194,11 +209,16 @@ fn event_type_kind(record: &Value, event_type: &str) -> Option<CredentialKind> {
 /// Maps the providers of Okta's `AuthenticationContext` object. Okta's own provider does
 /// not identify the credential, so it maps to nothing.
 fn authentication_provider_kind(provider: &str) -> Option<CredentialKind> {
-    match provider.trim().to_ascii_uppercase().as_str() {
-        "FEDERATION" | "SOCIAL" => Some(CredentialKind::Federation),
-        "ACTIVE_DIRECTORY" | "LDAP" => Some(CredentialKind::Password),
-        "FACTOR_PROVIDER" => Some(CredentialKind::MfaFactor),
-        _ => None,
+    let provider = provider.trim();
+    let is_any = |names: &[&str]| names.iter().any(|name| provider.eq_ignore_ascii_case(name));
+    if is_any(&["FEDERATION", "SOCIAL"]) {
+        Some(CredentialKind::Federation)
+    } else if is_any(&["ACTIVE_DIRECTORY", "LDAP"]) {
+        Some(CredentialKind::Password)
+    } else if is_any(&["FACTOR_PROVIDER"]) {
+        Some(CredentialKind::MfaFactor)
+    } else {
+        None
     }
 }
 

@@ -7,6 +7,7 @@ use riposte_model::{
 
 use super::known_str;
 use crate::json;
+use crate::text::contains_ignore_case;
 
 /// Returns the actor. `actor.type` gives the kind: `User` is a person, `SystemPrincipal` is
 /// Okta itself, and `PublicClientApp`, `AppInstance` and `Client` are applications acting
@@ -118,15 +119,25 @@ pub(super) fn targets(record: &Value) -> Vec<Target> {
 }
 
 fn target_kind(okta_type: &str) -> TargetKind {
-    let lower = okta_type.to_ascii_lowercase();
-    match lower.as_str() {
-        "user" => TargetKind::User,
-        "usergroup" | "group" => TargetKind::Group,
-        "appinstance" | "appuser" | "publicclientapp" => TargetKind::Application,
-        "policyentity" | "policyrule" | "policy" | "rule" => TargetKind::Policy,
-        _ if lower.contains("role") => TargetKind::Role,
-        _ if lower.contains("device") => TargetKind::Device,
-        _ => TargetKind::Resource,
+    let is_any = |names: &[&str]| {
+        names
+            .iter()
+            .any(|name| okta_type.eq_ignore_ascii_case(name))
+    };
+    if is_any(&["user"]) {
+        TargetKind::User
+    } else if is_any(&["usergroup", "group"]) {
+        TargetKind::Group
+    } else if is_any(&["appinstance", "appuser", "publicclientapp"]) {
+        TargetKind::Application
+    } else if is_any(&["policyentity", "policyrule", "policy", "rule"]) {
+        TargetKind::Policy
+    } else if contains_ignore_case(okta_type, "role") {
+        TargetKind::Role
+    } else if contains_ignore_case(okta_type, "device") {
+        TargetKind::Device
+    } else {
+        TargetKind::Resource
     }
 }
 

@@ -59,8 +59,9 @@ pub fn normalize(
     let actor = identity::actor(record, activity);
     let targets = identity::targets(record);
     let factor = credential::factor(record, event_type, activity);
-    let session_id = session_value(record, "externalSessionId");
-    let root_session_id = session_value(record, "rootSessionId");
+    let authentication = json::get(record, &["authenticationContext"]);
+    let session_id = session_value(authentication, "externalSessionId");
+    let root_session_id = session_value(authentication, "rootSessionId");
     let credential = credential::credential(
         record,
         event_type,
@@ -128,12 +129,16 @@ fn event_type<'a>(record: &'a Value<'a>) -> Result<&'a str, NormalizeError> {
 /// SUCCESS result, but the authentication that the push was sent for failed, and that is
 /// what the event reports. Its reason falls back to `displayMessage`.
 fn outcome(record: &Value, event_type: &str) -> (Outcome, Option<Box<str>>) {
-    let reason = known_str(record, &["outcome", "reason"]).map(Box::from);
+    let written = json::get(record, &["outcome"]);
+    let reason = written
+        .and_then(|outcome| known_str(outcome, &["reason"]))
+        .map(Box::from);
     if activity::is_push_denial(event_type) {
         let reason = reason.or_else(|| known_str(record, &["displayMessage"]).map(Box::from));
         return (Outcome::Failure, reason);
     }
-    let outcome = match str_at(record, &["outcome", "result"]).map(str::trim) {
+    let result = written.and_then(|outcome| str_at(outcome, &["result"]));
+    let outcome = match result.map(str::trim) {
         Some(result)
             if result.eq_ignore_ascii_case("SUCCESS") || result.eq_ignore_ascii_case("ALLOW") =>
         {
@@ -149,10 +154,12 @@ fn outcome(record: &Value, event_type: &str) -> (Outcome, Option<Box<str>>) {
     (outcome, reason)
 }
 
-/// Reads a session id from `authenticationContext`. Okta writes `unknown` when the request
-/// carried no session, as for API calls and some SSO flows.
-fn session_value(record: &Value, key: &str) -> Option<Sensitive> {
-    known_str(record, &["authenticationContext", key]).map(Sensitive::new)
+/// Reads a session id from the `authenticationContext`. Okta writes `unknown` when the
+/// request carried no session, as for API calls and some SSO flows.
+fn session_value(authentication: Option<&Value>, key: &str) -> Option<Sensitive> {
+    authentication
+        .and_then(|authentication| known_str(authentication, &[key]))
+        .map(Sensitive::new)
 }
 
 fn service(record: &Value, event_type: &str) -> Box<str> {
@@ -174,8 +181,8 @@ fn interactive(record: &Value, event_type: &str, activity: Activity) -> Option<b
     }
     let authentication = matches!(activity, Activity::SignIn | Activity::MfaVerify)
         && (event_type == "user.session.start" || event_type.starts_with("user.authentication."));
-    let from_browser = known_str(record, &["client", "userAgent", "browser"]).is_some();
-    (authentication && from_browser).then_some(true)
+    let from_browser = || known_str(record, &["client", "userAgent", "browser"]).is_some();
+    (authentication && from_browser()).then_some(true)
 }
 
 /// Returns the string at `path` unless it is absent, a "no value" placeholder, or Okta's

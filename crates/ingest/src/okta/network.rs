@@ -16,19 +16,23 @@ use crate::json;
 /// another address, so it is never used. The class stays public unless Okta flagged the
 /// address as a proxy, because enrichment classifies addresses later.
 pub(super) fn source(record: &Value) -> Source {
+    let client = json::get(record, &["client"]);
+    let client_str = |path: &[&str]| client.and_then(|client| known_str(client, path));
     let chain: &[Value] = json::get(record, &["request", "ipChain"])
         .and_then(Value::as_array)
         .unwrap_or(&[]);
-    let address = known_str(record, &["client", "ipAddress"])
+    let address = client_str(&["ipAddress"])
         .or_else(|| chain.iter().find_map(|entry| known_str(entry, &["ip"])));
     let origin = address.map_or(Origin::None, parse_origin);
 
     let chain_entry = address.and_then(|address| {
+        let address = address.trim();
         chain
             .iter()
-            .find(|entry| known_str(entry, &["ip"]).is_some_and(|ip| ip.trim() == address.trim()))
+            .find(|entry| known_str(entry, &["ip"]).is_some_and(|ip| ip.trim() == address))
     });
-    let geo = json::get(record, &["client", "geographicalContext"])
+    let geo = client
+        .and_then(|client| json::get(client, &["geographicalContext"]))
         .and_then(geo)
         .or_else(|| {
             chain_entry
@@ -36,13 +40,14 @@ pub(super) fn source(record: &Value) -> Source {
                 .and_then(geo)
         });
 
+    let security = json::get(record, &["securityContext"]);
     let mut source = Source::new(origin);
     source.geo = geo;
-    source.asn = asn(record);
-    if json::bool_at(record, &["securityContext", "isProxy"]) == Some(true) {
+    source.asn = security.and_then(asn);
+    if security.and_then(|security| json::bool_at(security, &["isProxy"])) == Some(true) {
         source.ip_class = IpClass::Proxy;
     }
-    source.user_agent = known_str(record, &["client", "userAgent", "rawUserAgent"]).map(Box::from);
+    source.user_agent = client_str(&["userAgent", "rawUserAgent"]).map(Box::from);
     source.device_id = known_str(record, &["device", "id"]).map(Box::from);
     source
 }
@@ -74,13 +79,14 @@ fn geo(context: &Value) -> Option<Geo> {
     (!empty).then_some(geo)
 }
 
-/// Reads `securityContext.asNumber`, where Okta writes 0 or null when it has no number.
-fn asn(record: &Value) -> Option<Asn> {
-    let number = json::u64_at(record, &["securityContext", "asNumber"])
+/// Reads `asNumber` of the `securityContext`, where Okta writes 0 or null when it has no
+/// number.
+fn asn(security: &Value) -> Option<Asn> {
+    let number = json::u64_at(security, &["asNumber"])
         .and_then(|number| u32::try_from(number).ok())
         .filter(|number| *number != 0)?;
-    let organization = known_str(record, &["securityContext", "asOrg"])
-        .or_else(|| known_str(record, &["securityContext", "isp"]))
+    let organization = known_str(security, &["asOrg"])
+        .or_else(|| known_str(security, &["isp"]))
         .map(Box::from);
     Some(Asn {
         number,
