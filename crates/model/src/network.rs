@@ -91,15 +91,21 @@ impl Geo {
 
     /// Returns "city, country" with whichever parts are known.
     pub fn place(&self) -> String {
-        let parts: Vec<&str> = [self.city.as_deref(), self.country.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|part| !part.is_empty())
-            .collect();
-        if parts.is_empty() {
-            "unknown place".to_owned()
-        } else {
-            parts.join(", ")
+        let city = self.city.as_deref().filter(|city| !city.is_empty());
+        let country = self
+            .country
+            .as_deref()
+            .filter(|country| !country.is_empty());
+        match (city, country) {
+            (Some(city), Some(country)) => {
+                let mut place = String::with_capacity(city.len() + 2 + country.len());
+                place.push_str(city);
+                place.push_str(", ");
+                place.push_str(country);
+                place
+            }
+            (Some(part), None) | (None, Some(part)) => part.to_owned(),
+            (None, None) => "unknown place".to_owned(),
         }
     }
 }
@@ -184,6 +190,23 @@ mod tests {
             accuracy_radius_km: None,
             source: GeoSource::Record,
         }
+    }
+
+    #[test]
+    fn place_names_the_known_parts() {
+        let place = |city: Option<&str>, country: Option<&str>| {
+            let mut geo = geo(48.85, 2.35);
+            geo.city = city.map(Box::from);
+            geo.country = country.map(Box::from);
+            geo.place()
+        };
+        assert_eq!(place(Some("Paris"), Some("FR")), "Paris, FR");
+        assert_eq!(place(Some("Paris"), None), "Paris");
+        assert_eq!(place(None, Some("FR")), "FR");
+        assert_eq!(place(Some(""), Some("FR")), "FR");
+        assert_eq!(place(Some("Paris"), Some("")), "Paris");
+        assert_eq!(place(None, None), "unknown place");
+        assert_eq!(place(Some(""), Some("")), "unknown place");
     }
 
     #[test]
