@@ -4,6 +4,7 @@
 //! test states only what matters to it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use riposte_baseline::{Baseline, BaselineSettings};
 use riposte_model::{
@@ -203,7 +204,7 @@ impl EventBuilder {
     pub fn credential(mut self, kind: CredentialKind, id: Option<&str>) -> Self {
         self.event.credential = Credential {
             kind,
-            id: id.map(Box::from),
+            id: id.map(Arc::from),
         };
         self
     }

@@ -13,6 +13,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -44,7 +45,7 @@ impl Default for OrderingSettings {
 /// An entry for the id of a buffered or recently released event.
 struct SeenId {
     provider: Provider,
-    id: Box<str>,
+    id: Arc<str>,
     state: IdState,
 }
 
@@ -303,7 +304,7 @@ impl ReorderBuffer {
         release(event);
     }
 
-    fn insert_seen(&mut self, hash: u64, provider: Provider, id: Box<str>, state: IdState) {
+    fn insert_seen(&mut self, hash: u64, provider: Provider, id: Arc<str>, state: IdState) {
         let hasher = &self.hasher;
         let seen = SeenId {
             provider,
@@ -316,7 +317,7 @@ impl ReorderBuffer {
     }
 
     /// Adds the id of an event that leaves at once, as released.
-    fn insert_released(&mut self, hash: u64, provider: Provider, id: Box<str>) {
+    fn insert_released(&mut self, hash: u64, provider: Provider, id: Arc<str>) {
         let state = IdState::Released(self.next_release_position(hash));
         self.insert_seen(hash, provider, id, state);
         self.forget_old_ids();

@@ -211,7 +211,7 @@ impl Persistence {
                 privilege: privilege.name.clone(),
                 admin: privilege.admin_equivalent,
                 first_seen: event.time,
-                event_id: event.event_id.clone(),
+                event_id: event.event_id.as_ref().into(),
             });
         }
     }

@@ -45,6 +45,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 use std::fmt;
+use std::sync::Arc;
 
 use riposte_model::{Event, IdentityKey, IdentityKind, IdentityRef, Outcome, Provider};
 use serde::{Serialize, Serializer};
@@ -93,7 +94,7 @@ impl Serialize for LinkSource {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Evidence {
-    Event { event_id: Box<str> },
+    Event { event_id: Arc<str> },
     Inventory { line: usize },
 }
 

@@ -20,6 +20,8 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use crate::json::Value;
 use riposte_model::{Credential, Event, MfaMethod, Outcome, Source, SourceFormat};
 
@@ -128,7 +130,7 @@ fn build_event(
     let classified = activity::classify(record, service, operation, account, &actor, insight);
     let (outcome, outcome_reason) = outcome(record, service, operation, insight);
     let event_id = json::str_at(record, &["eventID"])
-        .map(Box::from)
+        .map(Arc::from)
         .unwrap_or_else(|| context.fallback_event_id());
 
     let mut source = Source::new(origin::parse(json::str_at(record, &["sourceIPAddress"])));

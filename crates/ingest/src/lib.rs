@@ -32,6 +32,8 @@ pub mod source;
 mod text;
 pub mod time;
 
+use std::sync::Arc;
+
 use riposte_model::{Event, RecordLocation};
 use sha2::{Digest, Sha256};
 
@@ -129,7 +131,7 @@ impl<'a> RawRecord<'a> {
 impl RecordContext<'_> {
     /// Returns an event id for a record without one: `sha256:` and the first 32 hex digits
     /// of the digest of its bytes, so that the same record read twice gets the same id.
-    pub fn fallback_event_id(&self) -> Box<str> {
+    pub fn fallback_event_id(&self) -> Arc<str> {
         let digest = Sha256::digest(self.raw.to_bytes());
         let mut id = String::with_capacity(39);
         id.push_str("sha256:");

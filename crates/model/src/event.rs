@@ -226,7 +226,7 @@ pub struct Credential {
     pub kind: CredentialKind,
     /// A public identifier of the credential, such as an AWS access key id. Access key ids
     /// identify a key and do not authenticate on their own, so they may be printed.
-    pub id: Option<Box<str>>,
+    pub id: Option<Arc<str>>,
 }
 
 impl Credential {
@@ -359,12 +359,12 @@ pub struct Event {
     pub format: SourceFormat,
     /// The provider's id of the record (`eventID`, `uuid`, `id`), or `sha256:` and a digest of
     /// the raw record when it has none.
-    pub event_id: Box<str>,
+    pub event_id: Arc<str>,
     pub time: Timestamp,
     pub activity: Activity,
     /// The provider's own name for what happened: `ConsoleLogin`, `user.session.start`,
     /// `Add member to role`.
-    pub operation: Box<str>,
+    pub operation: Arc<str>,
     /// The service that handled the request: `iam.amazonaws.com`, `Core Directory`, an Entra
     /// application name.
     pub service: Option<Box<str>>,

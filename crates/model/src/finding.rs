@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -95,13 +96,13 @@ impl Serialize for Confidence {
 /// One event a finding rests on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    pub event_id: Box<str>,
+    pub event_id: Arc<str>,
     pub time: Timestamp,
     pub format: SourceFormat,
-    pub operation: Box<str>,
+    pub operation: Arc<str>,
     /// The public id of the credential used, such as an AWS access key id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub credential: Option<Box<str>>,
+    pub credential: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<RecordLocation>,
 }

@@ -79,6 +79,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::TimeDelta;
 use riposte_model::{
@@ -330,7 +331,7 @@ pub struct PasswordSpray {
     window: TimeDelta,
     sources: ExpiringMap<SourceKey, SourceTrack>,
     /// Success events already reported, so that an address and its AS report one success once.
-    reported_successes: ExpiringMap<Box<str>, ()>,
+    reported_successes: ExpiringMap<Arc<str>, ()>,
 }
 
 impl PasswordSpray {
@@ -498,7 +499,7 @@ fn report_success(
     scope: Scope,
     track: &mut SourceTrack,
     target_key: &str,
-    reported_successes: &mut ExpiringMap<Box<str>, ()>,
+    reported_successes: &mut ExpiringMap<Arc<str>, ()>,
     findings: &mut Vec<Finding>,
 ) {
     let Some(target) = track.targets.get(target_key) else {

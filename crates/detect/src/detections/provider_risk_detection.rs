@@ -34,6 +34,8 @@
 //! ThreatInsight for shared egress addresses. Closing the risk at the provider stops later
 //! updates from firing.
 
+use std::sync::Arc;
+
 use chrono::TimeDelta;
 use riposte_model::{
     Activity, Confidence, Event, Evidence, Finding, IdentityKind, Provider, RiskDetection, Severity,
@@ -61,7 +63,7 @@ pub struct Settings {
 }
 
 /// A reported risk: the provider, the event id and the risk state.
-type RiskKey = (Provider, Box<str>, Option<Box<str>>);
+type RiskKey = (Provider, Arc<str>, Option<Box<str>>);
 
 pub struct ProviderRiskDetection {
     /// The highest severity reported for each risk.

@@ -1,6 +1,7 @@
 //! Field readers shared by the Entra normalizers: time, ids, identities, origin and location.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use crate::json::Value;
 use riposte_model::{
@@ -48,9 +49,17 @@ pub(super) fn event_id(
     canonical: &Canonical<'_>,
     keys: &[&str],
     context: &RecordContext<'_>,
-) -> Box<str> {
+) -> Arc<str> {
+    // A string id is shared as it is. `text_at` covers ids written as numbers.
+    let id_at = |key: &&str| {
+        let resource = &canonical.resource;
+        match resource.str_at(&[key]) {
+            Some(id) => Some(Arc::from(id)),
+            None => resource.text_at(&[key]).map(Arc::from),
+        }
+    };
     keys.iter()
-        .find_map(|key| canonical.resource.text_at(&[key]))
+        .find_map(id_at)
         .unwrap_or_else(|| context.fallback_event_id())
 }
 

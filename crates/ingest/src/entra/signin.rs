@@ -1,6 +1,8 @@
 //! Sign-in logs: interactive and non-interactive user sign-ins, service principal and
 //! managed identity sign-ins.
 
+use std::sync::Arc;
+
 use crate::json::Value;
 use riposte_model::{
     Activity, Credential, CredentialKind, Event, IdentityKind, IdentityRef, MfaMethod, Outcome,
@@ -77,7 +79,7 @@ pub(super) fn normalize(
     })
 }
 
-fn operation(canonical: &Canonical<'_>) -> Box<str> {
+fn operation(canonical: &Canonical<'_>) -> Arc<str> {
     common::envelope_text(canonical, "operationName")
         .or(canonical.category)
         .unwrap_or(SIGN_IN_OPERATION)
@@ -375,7 +377,7 @@ fn application_credential(canonical: &Canonical<'_>) -> Credential {
     let id = text(canonical, "servicePrincipalCredentialKeyId")
         .or_else(|| text(canonical, "servicePrincipalCredentialThumbprint"))
         .or_else(|| text(canonical, "federatedCredentialId"))
-        .map(Box::from);
+        .map(Arc::from);
     Credential { kind, id }
 }
 

@@ -15,6 +15,8 @@ mod identity;
 mod network;
 mod risk;
 
+use std::sync::Arc;
+
 use crate::json::Value;
 use riposte_model::{Activity, Event, Outcome, Sensitive, SourceFormat};
 
@@ -83,7 +85,7 @@ pub fn normalize(
     let event = Event {
         format: SourceFormat::Okta,
         event_id: known_str(record, &["uuid"])
-            .map_or_else(|| context.fallback_event_id(), Box::from),
+            .map_or_else(|| context.fallback_event_id(), Arc::from),
         time,
         activity,
         operation: event_type.into(),
