@@ -354,3 +354,36 @@ fn shared_service_principal_is_not_disabled() {
             .all(|call| !call.contains("accountEnabled"))
     );
 }
+
+#[test]
+fn tied_findings_keep_one_order() {
+    // Two findings of one detection about one identity over the same times, reported in
+    // either order.
+    let mut by_address = finding(
+        "password_spray",
+        Severity::Medium,
+        okta_alice("2024-05-01T09:00:00Z"),
+    );
+    by_address.explanation = "failures from 203.0.113.7".to_owned();
+    let mut by_network = by_address.clone();
+    by_network.explanation = "failures from AS64500".to_owned();
+
+    let forward = correlate(
+        vec![by_address.clone(), by_network.clone()],
+        &IncidentSettings::default(),
+    );
+    let backward = correlate(vec![by_network, by_address], &IncidentSettings::default());
+
+    let explanations = |incidents: &[Incident]| -> Vec<String> {
+        incidents
+            .iter()
+            .flat_map(|incident| &incident.findings)
+            .map(|finding| finding.explanation.clone())
+            .collect()
+    };
+    assert_eq!(explanations(&forward), explanations(&backward));
+    assert_eq!(
+        explanations(&forward),
+        ["failures from 203.0.113.7", "failures from AS64500"]
+    );
+}

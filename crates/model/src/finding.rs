@@ -144,13 +144,21 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Orders findings by time, then detection and identity, so that output is stable.
-    pub fn sort_key(&self) -> (Timestamp, Timestamp, &'static str, String) {
+    /// Orders findings by time, then detection and identity, then evidence and explanation,
+    /// so that output is the same on every run. Two findings can tie on the first four, and
+    /// the order a detection reports them in may follow a hash map's iteration, which changes
+    /// from one process to the next.
+    pub fn sort_key(&self) -> (Timestamp, Timestamp, &'static str, String, Vec<&str>, &str) {
         (
             self.first_seen,
             self.last_seen,
             self.detection,
             self.identity.key.to_string(),
+            self.evidence
+                .iter()
+                .map(|evidence| &*evidence.event_id)
+                .collect(),
+            &self.explanation,
         )
     }
 }
