@@ -5,9 +5,9 @@
 //! against the system allocator (measured with `cargo bench -p riposte-ingest --bench decode`).
 //!
 //! It runs mimalloc 2, the binding's `v2` feature, rather than mimalloc 3. Against version 3,
-//! the hunt ran 2.5% fewer instructions on the 50,000-record benchmark data set, and on the
-//! 200,000-record set it took 13% less peak memory (176 instead of 202 MiB) and less system
-//! time.
+//! the hunt ran 2.5% fewer instructions on the 50,000-record benchmark data set. On the
+//! 200,000-record set, five runs of each peaked at 171 to 172 MiB instead of 185 to 203 MiB,
+//! and took less system time.
 //!
 //! By default mimalloc 2 returns memory that stayed free for 10 ms. A hunt frees and
 //! allocates steadily as records pass through, so pages went back to the system and were
