@@ -305,7 +305,7 @@ impl<'a> Sighting<'a> {
 
     /// Returns the client, with its network judged against the actor's baseline. Judging
     /// runs a baseline assessment, which is why it waits until the client becomes an origin
-    /// or a replay; the identifiers of one event then share the client.
+    /// or a replay. The identifiers of one event then share the client.
     fn client(&mut self, context: &Context<'_>) -> Arc<Client> {
         let client = self.client.get_or_insert_with(|| {
             Arc::new(Self::judged(

@@ -172,7 +172,7 @@ fn record_use(uses: &mut Vec<AddressUse>, event: &Event) {
                 existing.identity = event.actor.clone();
             }
             existing.time = event.time;
-            refresh_evidence(&mut existing.evidence, event);
+            existing.evidence = Evidence::of(event);
         }
         return;
     }
@@ -185,21 +185,6 @@ fn record_use(uses: &mut Vec<AddressUse>, event: &Event) {
             *oldest = AddressUse::of(event);
         }
     }
-}
-
-/// Makes `evidence` that of `event`. The uses of one identity mostly share the operation and
-/// the credential, which are copied only when they differ.
-fn refresh_evidence(evidence: &mut Evidence, event: &Event) {
-    evidence.event_id = event.event_id.clone();
-    evidence.time = event.time;
-    evidence.format = event.format;
-    if evidence.operation != event.operation {
-        evidence.operation = event.operation.clone();
-    }
-    if evidence.credential != event.credential.id {
-        evidence.credential = event.credential.id.clone();
-    }
-    evidence.location.clone_from(&event.location);
 }
 
 pub struct WorkloadCredentialMisuse {
