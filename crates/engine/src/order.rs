@@ -46,24 +46,16 @@ impl Default for OrderingSettings {
 struct SeenId {
     provider: Provider,
     id: Arc<str>,
-    state: IdState,
+    /// The event's position in arrival order, unique per entry. Forgetting finds the entry by
+    /// it without comparing ids, whose text has usually left the cache by then.
+    arrival: u64,
 }
 
-/// Whether the event of a seen id is buffered or released. The number in each state finds
-/// the entry again without comparing ids, whose text has usually left the cache by then.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum IdState {
-    /// Buffered, with the event's position in arrival order.
-    Buffered(u64),
-    /// Released, with the event's position in release order, by which forgetting finds it.
-    Released(u64),
-}
-
-/// A released id waiting to be forgotten: its hash and its position in release order.
+/// A released id waiting to be forgotten: its hash and the arrival number of its entry.
 #[derive(Clone, Copy)]
 struct ReleasedId {
     hash: u64,
-    position: u64,
+    arrival: u64,
 }
 
 /// A buffered event with its sort key. The id's hash orders events of the same time and
@@ -199,9 +191,7 @@ pub struct ReorderBuffer {
     hasher: RandomState,
     /// Released ids in release order, forgotten oldest first.
     released: VecDeque<ReleasedId>,
-    /// How many ids have been released so far.
-    released_count: u64,
-    /// How many events have been buffered so far.
+    /// How many events have arrived so far, not counting duplicates.
     arrivals: u64,
     latest: Option<Timestamp>,
     last_released: Option<Timestamp>,
@@ -219,7 +209,6 @@ impl ReorderBuffer {
             seen: HashTable::new(),
             hasher: RandomState::default(),
             released: VecDeque::new(),
-            released_count: 0,
             arrivals: 0,
             latest: None,
             last_released: None,
@@ -243,15 +232,15 @@ impl ReorderBuffer {
             return;
         }
         let id = event.event_id.clone();
+        let arrival = self.arrivals;
+        self.arrivals += 1;
+        self.insert_seen(hash, provider, id, arrival);
         if self.last_released.is_some_and(|last| event.time < last) {
             self.stats.late += 1;
-            self.insert_released(hash, provider, id);
+            self.forget_after_release(hash, arrival);
             release(event);
             return;
         }
-        let arrival = self.arrivals;
-        self.arrivals += 1;
-        self.insert_seen(hash, provider, id, IdState::Buffered(arrival));
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
@@ -294,42 +283,28 @@ impl ReorderBuffer {
             return;
         };
         self.last_released = Some(event.time);
-        // The id is in `seen` as buffered. From now on it counts as released.
-        let position = self.next_release_position(seen_hash);
-        let buffered = IdState::Buffered(arrival);
-        if let Some(seen) = self.seen.find_mut(seen_hash, |seen| seen.state == buffered) {
-            seen.state = IdState::Released(position);
-        }
-        self.forget_old_ids();
+        self.forget_after_release(seen_hash, arrival);
         release(event);
     }
 
-    fn insert_seen(&mut self, hash: u64, provider: Provider, id: Arc<str>, state: IdState) {
+    fn insert_seen(&mut self, hash: u64, provider: Provider, id: Arc<str>, arrival: u64) {
         let hasher = &self.hasher;
         let seen = SeenId {
             provider,
             id,
-            state,
+            arrival,
         };
         self.seen.insert_unique(hash, seen, |seen| {
             hasher.hash_one((seen.provider, &*seen.id))
         });
     }
 
-    /// Adds the id of an event that leaves at once, as released.
-    fn insert_released(&mut self, hash: u64, provider: Provider, id: Arc<str>) {
-        let state = IdState::Released(self.next_release_position(hash));
-        self.insert_seen(hash, provider, id, state);
+    /// Queues the id of a released event to be forgotten once `capacity` later ids have
+    /// been released, and forgets those whose turn has come. The entry itself is not
+    /// touched: an id counts as seen whether its event is buffered or released.
+    fn forget_after_release(&mut self, hash: u64, arrival: u64) {
+        self.released.push_back(ReleasedId { hash, arrival });
         self.forget_old_ids();
-    }
-
-    /// Queues an id to be forgotten once `capacity` later ids have been released, and returns
-    /// its position in release order.
-    fn next_release_position(&mut self, hash: u64) -> u64 {
-        let position = self.released_count;
-        self.released_count += 1;
-        self.released.push_back(ReleasedId { hash, position });
-        position
     }
 
     fn forget_old_ids(&mut self) {
@@ -337,10 +312,9 @@ impl ReorderBuffer {
             let Some(old) = self.released.pop_front() else {
                 break;
             };
-            let released = IdState::Released(old.position);
             if let Ok(entry) = self
                 .seen
-                .find_entry(old.hash, |seen| seen.state == released)
+                .find_entry(old.hash, |seen| seen.arrival == old.arrival)
             {
                 entry.remove();
             }
