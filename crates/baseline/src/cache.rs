@@ -197,6 +197,31 @@ impl BaselineCache {
         Some(self.handle(slot))
     }
 
+    /// Returns the baseline of `id` as [`BaselineCache::get_or_load`] does, looking first in
+    /// `hint`, the slot that [`CachedBaseline::slot`] gave for `id` before. A slot holds one
+    /// identity at a time, so a hint whose slot now holds another identity is ignored. A
+    /// correct hint saves the lookup in the index, whose entry is rarely in cache.
+    pub fn get_or_load_at<E>(
+        &mut self,
+        id: u64,
+        hint: Option<u32>,
+        loader: impl FnOnce(u64) -> Result<Option<Baseline>, E>,
+    ) -> Result<CachedBaseline<'_>, E> {
+        let held = hint.filter(|&slot| {
+            self.slots
+                .get(slot as usize)
+                .is_some_and(|entry| entry.id == id)
+        });
+        match held {
+            Some(slot) => {
+                self.stats.hits = self.stats.hits.saturating_add(1);
+                self.touch(slot);
+                Ok(self.handle(slot))
+            }
+            None => self.get_or_load(id, loader),
+        }
+    }
+
     /// Returns the baseline of `id`, loading it on a miss.
     ///
     /// On a miss, a baseline evicted with changes not yet drained is taken back first, so
@@ -400,6 +425,11 @@ pub struct CachedBaseline<'a> {
 impl CachedBaseline<'_> {
     pub fn id(&self) -> u64 {
         self.entry.id
+    }
+
+    /// Returns the slot that holds the baseline, a hint for [`BaselineCache::get_or_load_at`].
+    pub fn slot(&self) -> u32 {
+        self.slot
     }
 
     pub fn baseline(&self) -> &Baseline {

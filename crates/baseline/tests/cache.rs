@@ -211,3 +211,39 @@ fn capacity_comes_from_settings() {
     assert_eq!(cache.len(), 3);
     assert_eq!(cache.stats().evictions, 7);
 }
+
+#[test]
+fn slot_hint_finds_the_baseline_and_keeps_recency() {
+    let mut cache = cache(2);
+    let slot = cache.get_or_load(1, empty).unwrap().slot();
+    cache.get_or_load(2, empty).unwrap();
+
+    let cached = cache.get_or_load_at(1, Some(slot), empty).unwrap();
+
+    assert_eq!(cached.id(), 1);
+    assert_eq!(cache.ids_by_recency(), [1, 2]);
+    assert_eq!((cache.stats().hits, cache.stats().misses), (1, 2));
+}
+
+#[test]
+fn stale_slot_hint_is_ignored() {
+    let mut cache = cache(1);
+    learn(&mut cache, 1, "2024-05-06T09:00:00Z");
+    let slot = cache.get_or_load(1, empty).unwrap().slot();
+    // Loading 2 evicts 1 and reuses its slot.
+    assert_eq!(cache.get_or_load(2, empty).unwrap().slot(), slot);
+    let loads = Cell::new(0);
+
+    let cached = cache
+        .get_or_load_at(1, Some(slot), |_| {
+            loads.set(loads.get() + 1);
+            Ok::<_, Infallible>(None)
+        })
+        .unwrap();
+
+    assert_eq!(cached.id(), 1);
+    // The evicted baseline had changed, so it comes back from the evicted set, unloaded.
+    assert!(cached.baseline().has_country("FR"));
+    assert_eq!(loads.get(), 0);
+    assert_eq!(cache.get_or_load_at(7, None, empty).unwrap().id(), 7);
+}

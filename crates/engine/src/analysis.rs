@@ -127,10 +127,12 @@ impl Analysis {
             persistence,
             ..
         } = self;
-        let mut cached = baselines.get_or_load(id as u64, |id| match persistence {
-            Some(persistence) => persistence.load_baseline(id as i64),
-            None => Ok(None),
-        })?;
+        let mut cached =
+            baselines.get_or_load_at(id as u64, known.baseline_slot, |id| match persistence {
+                Some(persistence) => persistence.load_baseline(id as i64),
+                None => Ok(None),
+            })?;
+        known.baseline_slot = Some(cached.slot());
         let context = Context {
             baseline: Some(cached.baseline()),
             baseline_settings,
@@ -337,6 +339,9 @@ struct Known {
     /// from an event depends only on the actor's key, kind, e-mail and role session, which do
     /// not change between events of one actor, so each actor is shown to the graph once.
     graph_kinds: u32,
+    /// The baseline cache's slot that held the identity's baseline last time, which finds it
+    /// again without a lookup while the cache has not given the slot to another identity.
+    baseline_slot: Option<u32>,
 }
 
 /// Returns the entry of `key`, created empty when absent. Past [`MAX_CACHED_IDS`] entries
