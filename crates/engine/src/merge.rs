@@ -78,7 +78,7 @@ struct Cursor {
 
 impl Cursor {
     fn open(input: &Input, skip_frames: u64, progress: usize) -> Result<Self, SourceError> {
-        let mut framer = Framer::new(source::open(input)?);
+        let mut framer = Framer::new(source::open_to_end(input)?);
         let mut frames_done = 0;
         while frames_done < skip_frames && framer.next().is_some() {
             frames_done += 1;

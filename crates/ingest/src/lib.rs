@@ -26,6 +26,7 @@ pub mod cloudtrail;
 pub mod decode;
 pub mod entra;
 pub mod framing;
+mod gunzip;
 pub mod json;
 pub mod okta;
 pub mod source;
@@ -149,7 +150,7 @@ pub fn decode_input(
     decoder: &Decoder,
     emit: &mut dyn FnMut(Decoded),
 ) -> Result<(), source::SourceError> {
-    let reader = source::open(input)?;
+    let reader = source::open_to_end(input)?;
     let name = input.name();
     for item in framing::Framer::new(reader) {
         decoder.decode_item(item, &name, emit);

@@ -1,11 +1,13 @@
 //! Expands command-line paths into inputs and opens them.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
+
+use crate::gunzip::{MAX_WHOLE_OUTPUT, gunzip_whole};
 
 /// Read buffer size. CloudTrail and Okta records are 1 to 10 KiB, so a buffer of this size
 /// holds dozens of them.
@@ -135,6 +137,46 @@ pub fn open(input: &Input) -> Result<Box<dyn BufRead + Send>, SourceError> {
     }
 }
 
+/// Opens an input to read it to its end. A gzip file of one member with at most
+/// [`MAX_WHOLE_OUTPUT`] bytes of content is decompressed at once, which is faster than
+/// streaming and hands the framer whole records. Every other input is opened as [`open`]
+/// opens it. A gzip file that libdeflate rejects is streamed from the bytes already read, so
+/// its records and errors are the same either way.
+pub fn open_to_end(input: &Input) -> Result<Box<dyn BufRead + Send>, SourceError> {
+    let Input::File(path) = input else {
+        return open(input);
+    };
+    let unreadable = |source| SourceError::Unreadable {
+        path: path.clone(),
+        source,
+    };
+    let mut file = File::open(path).map_err(unreadable)?;
+    let small = file
+        .metadata()
+        .is_ok_and(|metadata| metadata.is_file() && metadata.len() <= MAX_WHOLE_OUTPUT as u64);
+    if !small {
+        // Large files, and named pipes and other files that cannot be read twice.
+        return wrap(file, path);
+    }
+    let mut magic = [0_u8; 2];
+    if file.read_exact(&mut magic).is_err() || magic != GZIP_MAGIC {
+        file.rewind().map_err(unreadable)?;
+        return wrap(file, path);
+    }
+    let mut compressed = magic.to_vec();
+    if file.read_to_end(&mut compressed).is_err() {
+        // Streaming reads the records before the failure and reports it where it happens.
+        return open(input);
+    }
+    match gunzip_whole(&compressed) {
+        Some(content) => Ok(Box::new(Cursor::new(content))),
+        None => Ok(Box::new(BufReader::with_capacity(
+            BUFFER_BYTES,
+            MultiGzDecoder::new(Cursor::new(compressed)),
+        ))),
+    }
+}
+
 fn wrap<R: Read + Send + 'static>(
     reader: R,
     path: &Path,
@@ -212,5 +254,56 @@ mod tests {
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "{\"a\":1}\n");
+    }
+
+    fn gzip(content: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(content).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    /// Reads `bytes` through [`open_to_end`] and through [`open`], and returns both results.
+    fn read_both(bytes: &[u8]) -> [(Vec<u8>, Option<String>); 2] {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("records.json.gz");
+        std::fs::write(&path, bytes).unwrap();
+        let input = Input::File(path);
+        [open_to_end(&input).unwrap(), open(&input).unwrap()].map(|mut reader| {
+            let mut content = Vec::new();
+            let error = reader
+                .read_to_end(&mut content)
+                .err()
+                .map(|error| error.to_string());
+            (content, error)
+        })
+    }
+
+    #[test]
+    fn whole_and_streamed_reads_agree() {
+        let records = b"{\"a\":1}\n".repeat(500);
+        let one = gzip(&records);
+        let mut two = one.clone();
+        two.extend(gzip(b"{\"b\":2}\n"));
+        let mut trailing = one.clone();
+        trailing.extend(b"garbage");
+        let truncated = one.get(..one.len() - 20).unwrap().to_vec();
+        for bytes in [
+            one,
+            two,
+            trailing,
+            truncated,
+            b"{\"plain\":true}\n".to_vec(),
+            Vec::new(),
+        ] {
+            let [whole, streamed] = read_both(&bytes);
+            assert_eq!(whole, streamed);
+        }
+    }
+
+    #[test]
+    fn whole_read_decompresses_one_member() {
+        let records = b"{\"a\":1}\n".repeat(500);
+        let [(content, error), _] = read_both(&gzip(&records));
+        assert_eq!((content, error), (records, None));
     }
 }
