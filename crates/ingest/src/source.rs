@@ -169,7 +169,7 @@ pub fn open_to_end(input: &Input) -> Result<Box<dyn BufRead + Send>, SourceError
         return open(input);
     }
     match gunzip_whole(&compressed) {
-        Some(content) => Ok(Box::new(Cursor::new(content))),
+        Some(content) => Ok(Box::new(content)),
         None => Ok(Box::new(BufReader::with_capacity(
             BUFFER_BYTES,
             MultiGzDecoder::new(Cursor::new(compressed)),
