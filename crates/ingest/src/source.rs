@@ -151,19 +151,23 @@ pub fn open_to_end(input: &Input) -> Result<Box<dyn BufRead + Send>, SourceError
         source,
     };
     let mut file = File::open(path).map_err(unreadable)?;
-    let small = file
+    let size = file
         .metadata()
-        .is_ok_and(|metadata| metadata.is_file() && metadata.len() <= MAX_WHOLE_OUTPUT as u64);
-    if !small {
+        .ok()
+        .filter(|metadata| metadata.is_file())
+        .and_then(|metadata| usize::try_from(metadata.len()).ok())
+        .filter(|&size| size <= MAX_WHOLE_OUTPUT);
+    let Some(size) = size else {
         // Large files, and named pipes and other files that cannot be read twice.
         return wrap(file, path);
-    }
+    };
     let mut magic = [0_u8; 2];
     if file.read_exact(&mut magic).is_err() || magic != GZIP_MAGIC {
         file.rewind().map_err(unreadable)?;
         return wrap(file, path);
     }
-    let mut compressed = magic.to_vec();
+    let mut compressed = Vec::with_capacity(size);
+    compressed.extend_from_slice(&magic);
     if file.read_to_end(&mut compressed).is_err() {
         // Streaming reads the records before the failure and reports it where it happens.
         return open(input);
