@@ -61,8 +61,10 @@ pub(crate) fn parse_object_prefix(text: &str) -> Option<(Value<'_>, usize)> {
 pub(crate) fn plain_run_length(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH_BITS: u64 = ONES * 0x80;
+    // Splitting off one chunk at a time saves the bounds checks of slicing at an offset.
+    let mut rest = bytes;
     let mut length = 0;
-    while let Some(chunk) = bytes.get(length..).and_then(<[u8]>::first_chunk::<8>) {
+    while let Some((chunk, after)) = rest.split_first_chunk::<8>() {
         let word = u64::from_le_bytes(*chunk);
         let quotes = word ^ (ONES * u64::from(b'"'));
         let backslashes = word ^ (ONES * u64::from(b'\\'));
@@ -75,8 +77,9 @@ pub(crate) fn plain_run_length(bytes: &[u8]) -> usize {
             return length + flagged.trailing_zeros() as usize / 8;
         }
         length += 8;
+        rest = after;
     }
-    while let Some(&byte) = bytes.get(length) {
+    for &byte in rest {
         if byte == b'"' || byte == b'\\' || byte < 0x20 {
             break;
         }
@@ -530,7 +533,11 @@ mod tests {
                     "{input:?}\nparse: {actual:?}\nserde_json: {expected:?}"
                 );
                 let reference = serde_json::from_slice::<serde_json::Value>(bytes);
-                prop_assert_eq!(Some(actual.to_serde()), reference.ok(), "{:?}", input);
+                let reference = reference.ok();
+                prop_assert_eq!(Some(actual.to_serde()), reference.clone(), "{:?}", input);
+                if let Some(reference) = &reference {
+                    check_lookups(actual, reference)?;
+                }
             }
             (Err(actual), Err(expected)) => {
                 prop_assert_eq!(actual.to_string(), expected.to_string(), "{:?}", input);
@@ -549,6 +556,36 @@ mod tests {
                 "the hand-written parser accepts {:?} only if serde_json does",
                 input
             );
+        }
+        Ok(())
+    }
+
+    /// Checks that [`Object::get`](crate::json::Object::get) finds the value `serde_json`
+    /// keeps for every key of every object in `value`, the last one written, and nothing for
+    /// keys that are not there.
+    fn check_lookups(value: &Value, reference: &serde_json::Value) -> Result<(), TestCaseError> {
+        match (value, reference) {
+            (Value::Object(object), serde_json::Value::Object(map)) => {
+                for (key, expected) in map {
+                    let found = object.get(key).map(Value::to_serde);
+                    prop_assert_eq!(found.as_ref(), Some(expected), "{:?}", key);
+                    check_lookups(&value[key.as_str()], expected)?;
+                    let missing = format!("{key}?");
+                    prop_assert_eq!(
+                        object.get(&missing).is_some(),
+                        map.contains_key(&missing),
+                        "{:?}",
+                        missing
+                    );
+                }
+                prop_assert_eq!(object.get("\u{0}missing"), None);
+            }
+            (Value::Array(elements), serde_json::Value::Array(expected)) => {
+                for (element, expected) in elements.iter().zip(expected) {
+                    check_lookups(element, expected)?;
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -936,6 +973,23 @@ mod tests {
             })
     }
 
+    /// Generates an object of up to 80 members, with keys from a small set so that many
+    /// repeat, and nested objects of the same kind. It covers objects that lookups scan and
+    /// objects large enough to be sorted and binary-searched.
+    fn large_object() -> impl Strategy<Value = Document> {
+        let key = prop_oneof![
+            3 => (0_u32..40).prop_map(|index| format!("\"key{index}\"")),
+            1 => key(),
+        ];
+        let member = (key, scalar().prop_map(Document::Scalar));
+        prop::collection::vec(member, 0..80)
+            .prop_map(Document::Object)
+            .prop_recursive(2, 240, 80, |inner| {
+                let key = (0_u32..40).prop_map(|index| format!("\"key{index}\""));
+                prop::collection::vec((key, inner), 0..12).prop_map(Document::Object)
+            })
+    }
+
     /// Generates a document written as text with random whitespace between its tokens.
     fn document_text() -> impl Strategy<Value = String> {
         (document(), prop::collection::vec("[ \t\r\n]{0,3}", 1..12)).prop_map(
@@ -1001,6 +1055,14 @@ mod tests {
 
         #[test]
         fn generated_documents_match_serde_json(text in document_text()) {
+            check_against_serde(text.as_bytes())?;
+        }
+
+        #[test]
+        fn large_objects_match_serde_json(document in large_object()) {
+            let mut turn = 0;
+            let mut text = String::new();
+            write_document(&document, &[String::new()], &mut turn, &mut text);
             check_against_serde(text.as_bytes())?;
         }
 
