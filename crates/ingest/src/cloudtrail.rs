@@ -126,15 +126,26 @@ fn build_event(
         .or_else(|| user_identity.and_then(|identity| json::str_at(identity, &["accountId"])))
         .or(envelope_account);
     let access_key = identity::access_key(user_identity);
-    let actor = identity::actor(record, user_identity, access_key, operation, account);
-    let classified = activity::classify(record, service, operation, account, &actor, insight);
+    let strings = context.strings;
+    let actor = identity::actor(
+        record,
+        user_identity,
+        access_key,
+        operation,
+        account,
+        strings,
+    );
+    let classified = activity::classify(
+        record, service, operation, account, &actor, insight, strings,
+    );
     let (outcome, outcome_reason) = outcome(record, service, operation, insight);
     let event_id = json::str_at(record, &["eventID"])
         .map(Arc::from)
         .unwrap_or_else(|| context.fallback_event_id());
 
-    let mut source = Source::new(origin::parse(json::str_at(record, &["sourceIPAddress"])));
-    source.user_agent = json::str_at(record, &["userAgent"]).map(Box::from);
+    let origin = origin::parse(json::str_at(record, &["sourceIPAddress"]), strings);
+    let mut source = Source::new(origin);
+    source.user_agent = json::str_at(record, &["userAgent"]).map(|agent| strings.share(agent));
     // An Insights event names the operation it counted, not a sign-in that took place, so
     // the sign-in fields stay empty.
     let (credential, interactive, mfa) = if insight {
@@ -152,8 +163,8 @@ fn build_event(
         event_id,
         time,
         activity: classified.activity,
-        operation: operation.into(),
-        service: service.map(Box::from),
+        operation: strings.share(operation),
+        service: service.map(|service| strings.share(service)),
         outcome,
         outcome_reason,
         credential,
@@ -167,7 +178,7 @@ fn build_event(
         targets: classified.targets,
         privileges: classified.privileges,
         risk: classified.risk,
-        account: account.map(Box::from),
+        account: account.map(|account| strings.share(account)),
         location: context.location.cloned(),
     })
 }

@@ -28,6 +28,7 @@ pub mod entra;
 pub mod framing;
 pub mod json;
 pub mod okta;
+mod shared;
 pub mod source;
 mod text;
 pub mod time;
@@ -38,6 +39,7 @@ use riposte_model::{Event, RecordLocation};
 use sha2::{Digest, Sha256};
 
 pub use decode::{Decoded, Decoder, FormatFamily};
+pub use shared::StringCache;
 pub use time::{TimeError, parse_time_value, parse_timestamp};
 
 /// What a normalizer made of one well-formed record.
@@ -106,6 +108,9 @@ pub struct RecordContext<'a> {
     pub location: Option<&'a RecordLocation>,
     /// The record as read, used to derive an id for records that carry none.
     pub raw: RawRecord<'a>,
+    /// The decoder's cache, through which the event's repeated fields share their text with
+    /// earlier events.
+    pub strings: &'a StringCache,
 }
 
 /// A record's text, or its parsed value when it was an element of a larger frame and its

@@ -250,13 +250,13 @@ impl KeyRef<IdentifierKey> for IdentifierRef<'_> {
 struct Client {
     time: Timestamp,
     network: Network,
-    user_agent: Box<str>,
+    user_agent: Arc<str>,
     software: Software,
     /// The actor's key, kind and name; the full reference is taken from the replaying event
     /// when it names the same identity, which keeps each tracked origin small.
     actor: IdentityKey,
     actor_kind: IdentityKind,
-    actor_name: Box<str>,
+    actor_name: Arc<str>,
     evidence: Evidence,
     /// The network judged against the actor's baseline as it was before this event.
     familiarity: NetworkFamiliarity,
@@ -268,7 +268,7 @@ struct Client {
 struct Sighting<'a> {
     event: &'a Event,
     network: NetworkView<'a>,
-    user_agent: &'a str,
+    user_agent: &'a Arc<str>,
     software: &'a Software,
     client: Option<Arc<Client>>,
 }
@@ -288,7 +288,7 @@ impl<'a> Sighting<'a> {
             return None;
         }
         let network = NetworkView::of(&event.source)?;
-        let user_agent = event.source.user_agent.as_deref()?;
+        let user_agent = event.source.user_agent.as_ref()?;
         let described = user_agents.get(user_agent);
         if described.aws_written {
             return None;
@@ -322,18 +322,22 @@ impl<'a> Sighting<'a> {
     fn judged(
         event: &Event,
         network: NetworkView<'_>,
-        user_agent: &str,
+        user_agent: &Arc<str>,
         software: &Software,
         context: &Context<'_>,
     ) -> Client {
         Client {
             time: event.time,
             network: Network::from_view(network, &event.source),
-            user_agent: user_agent.into(),
+            user_agent: Arc::clone(user_agent),
             software: software.clone(),
             actor: event.actor.key.clone(),
             actor_kind: event.actor.kind,
-            actor_name: event.actor.display_name().into(),
+            actor_name: event
+                .actor
+                .name
+                .clone()
+                .unwrap_or_else(|| Arc::clone(&event.actor.key.id)),
             evidence: Evidence::of(event),
             familiarity: NetworkFamiliarity::of(event, context),
         }

@@ -1,12 +1,14 @@
 //! The acting identity and credential of a CloudTrail record, read from `userIdentity`.
 
+use std::borrow::Cow;
+
 use crate::json::Value;
 use riposte_model::{
     Credential, CredentialKind, IdentityKind, IdentityRef, MfaMethod, Provider, RoleSession,
     Sensitive,
 };
 
-use crate::json;
+use crate::{StringCache, json};
 
 /// Prefix of a long-lived IAM access key id.
 const LONG_LIVED_KEY_PREFIX: &str = "AKIA";
@@ -27,21 +29,23 @@ pub(super) fn actor(
     access_key: Option<&str>,
     operation: &str,
     account: Option<&str>,
+    strings: &StringCache,
 ) -> IdentityRef {
     let Some(identity) = user_identity.filter(|value| value.is_object()) else {
         return IdentityRef::unknown(Provider::Aws);
     };
     let account = text(identity, &["accountId"]).or(account);
     match text(identity, &["type"]) {
-        Some("Root") => root(identity, account),
-        Some("IAMUser") => iam_user(record, identity, access_key, operation, account),
-        Some("AssumedRole") => assumed_role(record, identity, account),
-        Some("WebIdentityUser") => web_identity_user(identity),
-        Some("SAMLUser") => saml_user(identity),
-        Some("FederatedUser") => federated_user(identity),
-        Some("AWSService") => aws_service(identity),
-        Some("AWSAccount") => aws_account(identity, account),
-        _ => identity_center_user(record, identity).unwrap_or_else(|| other(identity)),
+        Some("Root") => root(identity, account, strings),
+        Some("IAMUser") => iam_user(record, identity, access_key, operation, account, strings),
+        Some("AssumedRole") => assumed_role(record, identity, account, strings),
+        Some("WebIdentityUser") => web_identity_user(identity, strings),
+        Some("SAMLUser") => saml_user(identity, strings),
+        Some("FederatedUser") => federated_user(identity, strings),
+        Some("AWSService") => aws_service(identity, strings),
+        Some("AWSAccount") => aws_account(identity, account, strings),
+        _ => identity_center_user(record, identity, strings)
+            .unwrap_or_else(|| other(identity, strings)),
     }
 }
 
@@ -176,23 +180,32 @@ pub(super) fn access_key<'a>(user_identity: Option<&'a Value<'a>>) -> Option<&'a
     text(user_identity?, &["accessKeyId"]).map(str::trim)
 }
 
-fn with_email(mut identity: IdentityRef, candidates: &[Option<&str>]) -> IdentityRef {
+fn with_email(
+    mut identity: IdentityRef,
+    candidates: &[Option<&str>],
+    strings: &StringCache,
+) -> IdentityRef {
     identity.email = candidates
         .iter()
         .flatten()
         .find(|candidate| looks_like_email(candidate))
-        .map(|email| Box::from(*email));
+        .map(|email| strings.share(email));
     identity
 }
 
-fn root(identity: &Value, account: Option<&str>) -> IdentityRef {
+/// Returns the identity of `id` in the provider AWS, with its text shared through `strings`.
+fn aws_identity(id: &str, kind: IdentityKind, strings: &StringCache) -> IdentityRef {
+    IdentityRef::new(Provider::Aws, strings.share(id), kind)
+}
+
+fn root(identity: &Value, account: Option<&str>, strings: &StringCache) -> IdentityRef {
     let id = text(identity, &["arn"])
-        .map(str::to_owned)
-        .or_else(|| account.map(|account| format!("arn:aws:iam::{account}:root")))
-        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
-        .unwrap_or_else(|| "root".to_owned());
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsRoot);
-    actor.name = text(identity, &["userName"]).map(Box::from);
+        .map(Cow::Borrowed)
+        .or_else(|| account.map(|account| Cow::Owned(format!("arn:aws:iam::{account}:root"))))
+        .or_else(|| text(identity, &["principalId"]).map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed("root"));
+    let mut actor = aws_identity(&id, IdentityKind::AwsRoot, strings);
+    actor.name = text(identity, &["userName"]).map(|name| strings.share(name));
     actor
 }
 
@@ -202,6 +215,7 @@ fn iam_user(
     access_key: Option<&str>,
     operation: &str,
     account: Option<&str>,
+    strings: &StringCache,
 ) -> IdentityRef {
     let arn = text(identity, &["arn"]);
     let user_name = text(identity, &["userName"])
@@ -216,18 +230,21 @@ fn iam_user(
         // A failed console sign-in with a user name that does not exist: CloudTrail withholds
         // the name, so only the account is known, not the user.
         let id = account.unwrap_or("unknown");
-        return IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
+        return aws_identity(id, IdentityKind::Unknown, strings);
     }
     let id = arn
-        .map(str::to_owned)
-        .or_else(|| Some(format!("arn:aws:iam::{}:user/{}", account?, user_name?)))
-        .or_else(|| principal.map(str::to_owned))
-        .or_else(|| user_name.map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .map(Cow::Borrowed)
+        .or_else(|| {
+            let arn = format!("arn:aws:iam::{}:user/{}", account?, user_name?);
+            Some(Cow::Owned(arn))
+        })
+        .or(principal.map(Cow::Borrowed))
+        .or(user_name.map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed("unknown"));
     let kind = iam_user_kind(record, access_key, operation);
-    let mut actor = IdentityRef::new(Provider::Aws, id, kind);
-    actor.name = user_name.map(Box::from);
-    with_email(actor, &[user_name])
+    let mut actor = aws_identity(&id, kind, strings);
+    actor.name = user_name.map(|name| strings.share(name));
+    with_email(actor, &[user_name], strings)
 }
 
 /// Classifies an IAM user as a person in the console and as a workload when it signs
@@ -257,7 +274,12 @@ fn iam_user_kind(record: &Value, access_key: Option<&str>, operation: &str) -> I
     }
 }
 
-fn assumed_role(record: &Value, identity: &Value, account: Option<&str>) -> IdentityRef {
+fn assumed_role(
+    record: &Value,
+    identity: &Value,
+    account: Option<&str>,
+    strings: &StringCache,
+) -> IdentityRef {
     let arn = text(identity, &["arn"]);
     // `arn:aws:sts::111111111111:assumed-role/RoleName/SessionName`: a session ARN names the
     // role without its path.
@@ -278,37 +300,40 @@ fn assumed_role(record: &Value, identity: &Value, account: Option<&str>) -> Iden
     });
     // NOTE: without `sessionIssuer`, the role ARN is rebuilt from the session ARN and lacks
     // the role's path, such as `/aws-reserved/sso.amazonaws.com/`.
-    let role_arn = issuer_arn
-        .map(str::to_owned)
-        .or_else(|| Some(format!("arn:aws:iam::{}:role/{}", account?, role_name?)));
+    let role_arn = issuer_arn.map(Cow::Borrowed).or_else(|| {
+        let arn = format!("arn:aws:iam::{}:role/{}", account?, role_name?);
+        Some(Cow::Owned(arn))
+    });
     let source_identity = context
         .and_then(|context| text(context, &["sourceIdentity"]))
         .or_else(|| text(identity, &["sourceIdentity"]));
 
     let id = arn
-        .map(str::to_owned)
+        .map(Cow::Borrowed)
         .or_else(|| {
-            Some(format!(
+            let arn = format!(
                 "arn:aws:sts::{}:assumed-role/{}/{}",
                 account?, role_name?, session_name?
-            ))
+            );
+            Some(Cow::Owned(arn))
         })
-        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .or_else(|| text(identity, &["principalId"]).map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed("unknown"));
     let kind = assumed_role_kind(record, context, session_name);
-    let mut actor = IdentityRef::new(Provider::Aws, id, kind);
-    actor.name = role_name.map(Box::from);
+    let mut actor = aws_identity(&id, kind, strings);
+    let role_name = role_name.map(|name| strings.share(name));
+    actor.name = role_name.clone();
     if let (Some(role_arn), Some(role_name), Some(session_name)) =
         (role_arn, role_name, session_name)
     {
         actor.role_session = Some(RoleSession {
-            role_arn: role_arn.into(),
-            role_name: role_name.into(),
-            session_name: session_name.into(),
-            source_identity: source_identity.map(Box::from),
+            role_arn: strings.share(&role_arn),
+            role_name,
+            session_name: strings.share(session_name),
+            source_identity: source_identity.map(|source| strings.share(source)),
         });
     }
-    with_email(actor, &[session_name, source_identity])
+    with_email(actor, &[session_name, source_identity], strings)
 }
 
 /// Separates workload sessions from the sessions of people and pipelines.
@@ -369,7 +394,7 @@ fn is_lambda_session(record: &Value, session_name: Option<&str>) -> bool {
     matches!((function_name, session_name), (Some(function), Some(session)) if function == session)
 }
 
-fn web_identity_user(identity: &Value) -> IdentityRef {
+fn web_identity_user(identity: &Value, strings: &StringCache) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["principalId"])
         .map(str::to_owned)
@@ -382,26 +407,26 @@ fn web_identity_user(identity: &Value) -> IdentityRef {
         })
         .or_else(|| user_name.map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::WebIdentitySession);
-    actor.name = user_name.map(Box::from);
-    with_email(actor, &[user_name])
+    let mut actor = aws_identity(&id, IdentityKind::WebIdentitySession, strings);
+    actor.name = user_name.map(|name| strings.share(name));
+    with_email(actor, &[user_name], strings)
 }
 
 /// Builds the person federated through a SAML identity provider, as `AssumeRoleWithSAML`
 /// records the caller.
-fn saml_user(identity: &Value) -> IdentityRef {
+fn saml_user(identity: &Value, strings: &StringCache) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["principalId"])
         .or(user_name)
         .unwrap_or("unknown");
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
-    actor.name = user_name.map(Box::from);
-    with_email(actor, &[user_name])
+    let mut actor = aws_identity(id, IdentityKind::Human, strings);
+    actor.name = user_name.map(|name| strings.share(name));
+    with_email(actor, &[user_name], strings)
 }
 
 /// Builds a session from `GetFederationToken`. Its issuer is an IAM user, not a role, so no
 /// [`RoleSession`] is filled.
-fn federated_user(identity: &Value) -> IdentityRef {
+fn federated_user(identity: &Value, strings: &StringCache) -> IdentityRef {
     let arn = text(identity, &["arn"]);
     let name = arn
         .and_then(arn_resource)
@@ -416,32 +441,36 @@ fn federated_user(identity: &Value) -> IdentityRef {
         .or_else(|| text(identity, &["principalId"]))
         .or(name)
         .unwrap_or("unknown");
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AssumedRoleSession);
-    actor.name = name.map(Box::from);
-    with_email(actor, &[name])
+    let mut actor = aws_identity(id, IdentityKind::AssumedRoleSession, strings);
+    actor.name = name.map(|name| strings.share(name));
+    with_email(actor, &[name], strings)
 }
 
-fn aws_service(identity: &Value) -> IdentityRef {
+fn aws_service(identity: &Value, strings: &StringCache) -> IdentityRef {
     let invoked_by = text(identity, &["invokedBy"]);
     let id = invoked_by
         .or_else(|| text(identity, &["principalId"]))
         .unwrap_or("unknown");
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsService);
-    actor.name = invoked_by.map(Box::from);
+    let mut actor = aws_identity(id, IdentityKind::AwsService, strings);
+    actor.name = invoked_by.map(|name| strings.share(name));
     actor
 }
 
 /// Builds a principal of another account, which CloudTrail names only by its account.
-fn aws_account(identity: &Value, account: Option<&str>) -> IdentityRef {
+fn aws_account(identity: &Value, account: Option<&str>, strings: &StringCache) -> IdentityRef {
     let id = account
         .or_else(|| text(identity, &["principalId"]))
         .unwrap_or("unknown");
-    IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown)
+    aws_identity(id, IdentityKind::Unknown, strings)
 }
 
 /// Builds an IAM Identity Center user, named by its identity store and user id in
 /// `onBehalfOf`.
-fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef> {
+fn identity_center_user(
+    record: &Value,
+    identity: &Value,
+    strings: &StringCache,
+) -> Option<IdentityRef> {
     let user_id = text(identity, &["onBehalfOf", "userId"])?;
     // `arn:aws:identitystore::111111111111:identitystore/d-1234567890`
     let store_id = text(identity, &["onBehalfOf", "identityStoreArn"])
@@ -453,9 +482,9 @@ fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef>
     };
     let name = text(record, &["additionalEventData", "UserName"])
         .or_else(|| text(identity, &["userName"]));
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
-    actor.name = name.map(Box::from);
-    Some(with_email(actor, &[name]))
+    let mut actor = aws_identity(&id, IdentityKind::Human, strings);
+    actor.name = name.map(|name| strings.share(name));
+    Some(with_email(actor, &[name], strings))
 }
 
 /// Any other `userIdentity`: type `Unknown` (failed sign-ins, some IAM Identity Center
@@ -463,16 +492,16 @@ fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef>
 ///
 /// The user name comes before `principalId`, which for these types is often the account id
 /// and would merge every user of the account into one identity.
-fn other(identity: &Value) -> IdentityRef {
+fn other(identity: &Value, strings: &StringCache) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["arn"])
         .or(user_name)
         .or_else(|| text(identity, &["principalId"]))
         .or_else(|| text(identity, &["accountId"]))
         .unwrap_or("unknown");
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
-    actor.name = user_name.map(Box::from);
-    with_email(actor, &[user_name])
+    let mut actor = aws_identity(id, IdentityKind::Unknown, strings);
+    actor.name = user_name.map(|name| strings.share(name));
+    with_email(actor, &[user_name], strings)
 }
 
 /// Returns the resource part of an ARN, after its fifth colon.

@@ -6,8 +6,8 @@ use riposte_model::{
 };
 
 use super::known_str;
-use crate::json;
 use crate::text::contains_ignore_case;
+use crate::{StringCache, json};
 
 /// Returns the actor. `actor.type` gives the kind: `User` is a person, `SystemPrincipal` is
 /// Okta itself, and `PublicClientApp`, `AppInstance` and `Client` are applications acting
@@ -17,23 +17,23 @@ use crate::text::contains_ignore_case;
 /// Okta logs some sign-ins, such as `user.authentication.auth_via_IDP`, with Okta itself as
 /// actor and the person signing in as the only `User` target. That person is the actor of
 /// the sign-in, so that per-identity detections see it as theirs.
-pub(super) fn actor(record: &Value, activity: Activity) -> IdentityRef {
+pub(super) fn actor(record: &Value, activity: Activity, strings: &StringCache) -> IdentityRef {
     let Some(actor) = json::get(record, &["actor"]).filter(|actor| actor.is_object()) else {
         return IdentityRef::unknown(Provider::Okta);
     };
-    let identity = identity_of(actor);
+    let identity = identity_of(actor, strings);
     if identity.kind == IdentityKind::ProviderSystem
         && matches!(activity, Activity::SignIn | Activity::MfaVerify)
     {
         if let Some(user) = only_user_target(record) {
-            return identity_of(user);
+            return identity_of(user, strings);
         }
     }
     identity
 }
 
 /// Builds an identity from an Okta actor or target object.
-fn identity_of(entry: &Value) -> IdentityRef {
+fn identity_of(entry: &Value, strings: &StringCache) -> IdentityRef {
     let kind = match known_str(entry, &["type"]) {
         Some(kind) if kind.eq_ignore_ascii_case("User") => IdentityKind::Human,
         Some(kind) if kind.eq_ignore_ascii_case("SystemPrincipal") => IdentityKind::ProviderSystem,
@@ -50,12 +50,14 @@ fn identity_of(entry: &Value) -> IdentityRef {
     let id = known_str(entry, &["id"])
         .or(alternate_id)
         .unwrap_or("unknown");
-    let mut identity = IdentityRef::new(Provider::Okta, id, kind);
+    let mut identity = IdentityRef::new(Provider::Okta, strings.share(id), kind);
     identity.name = known_str(entry, &["displayName"])
         .or(alternate_id)
-        .map(Box::from);
+        .map(|name| strings.share(name));
     if kind == IdentityKind::Human {
-        identity.email = alternate_id.filter(|login| is_email(login)).map(Box::from);
+        identity.email = alternate_id
+            .filter(|login| is_email(login))
+            .map(|login| strings.share(login));
     }
     identity
 }
@@ -96,7 +98,7 @@ pub(super) fn is_email(text: &str) -> bool {
 /// else their `displayName`. Other targets are named by their `displayName` first, because
 /// their `alternateId` is often an internal code or the id of a parent object, such as the
 /// policy id of a policy rule.
-pub(super) fn targets(record: &Value) -> Vec<Target> {
+pub(super) fn targets(record: &Value, strings: &StringCache) -> Vec<Target> {
     let Some(entries) = json::get(record, &["target"]).and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -111,8 +113,8 @@ pub(super) fn targets(record: &Value) -> Vec<Target> {
                 TargetKind::User | TargetKind::Application => alternate_id.or(display_name),
                 _ => display_name.or(alternate_id),
             };
-            let mut target = Target::new(kind, id);
-            target.name = name.map(Box::from);
+            let mut target = Target::new(kind, strings.share(id));
+            target.name = name.map(|name| strings.share(name));
             Some(target)
         })
         .collect()
@@ -196,6 +198,14 @@ fn role_target_name<'a>(record: &'a Value<'a>) -> Option<&'a str> {
 mod tests {
     use super::*;
     use crate::json::test_record as json;
+
+    fn actor(record: &Value, activity: Activity) -> IdentityRef {
+        super::actor(record, activity, &StringCache::new())
+    }
+
+    fn targets(record: &Value) -> Vec<Target> {
+        super::targets(record, &StringCache::new())
+    }
 
     #[test]
     fn actor_types_map_to_kinds() {

@@ -21,7 +21,7 @@ use crate::json::Value;
 use riposte_model::{Activity, Event, Outcome, Sensitive, SourceFormat};
 
 use crate::json::{self, str_at};
-use crate::{NormalizeError, Normalized, RecordContext, parse_time_value};
+use crate::{NormalizeError, Normalized, RecordContext, StringCache, parse_time_value};
 
 /// Fields that only CloudTrail records carry; CloudTrail also writes an `eventType`
 /// (`AwsApiCall`, `AwsConsoleSignIn`), so the type alone does not tell the two apart.
@@ -57,9 +57,10 @@ pub fn normalize(
     };
     let event_type = event_type(record)?;
 
+    let strings = context.strings;
     let activity = activity::activity_of(event_type);
-    let actor = identity::actor(record, activity);
-    let targets = identity::targets(record);
+    let actor = identity::actor(record, activity, strings);
+    let targets = identity::targets(record, strings);
     let factor = credential::factor(record, event_type, activity);
     let authentication = json::get(record, &["authenticationContext"]);
     let session_id = session_value(authentication, "externalSessionId");
@@ -88,8 +89,8 @@ pub fn normalize(
             .map_or_else(|| context.fallback_event_id(), Arc::from),
         time,
         activity,
-        operation: event_type.into(),
-        service: Some(service(record, event_type)),
+        operation: strings.share(event_type),
+        service: Some(service(record, event_type, strings)),
         outcome,
         outcome_reason,
         actor,
@@ -97,7 +98,7 @@ pub fn normalize(
         session_id,
         root_session_id,
         token_id: None,
-        source: network::source(record),
+        source: network::source(record, strings),
         interactive: interactive(record, event_type, activity),
         mfa: credential::mfa_method(activity, factor),
         targets,
@@ -164,13 +165,13 @@ fn session_value(authentication: Option<&Value>, key: &str) -> Option<Sensitive>
         .map(Sensitive::new)
 }
 
-fn service(record: &Value, event_type: &str) -> Box<str> {
+fn service(record: &Value, event_type: &str, strings: &StringCache) -> Arc<str> {
     if activity::is_single_sign_on(event_type) {
         if let Some(name) = identity::signed_in_application(record) {
-            return name.into();
+            return strings.share(name);
         }
     }
-    "okta".into()
+    strings.share("okta")
 }
 
 /// Returns `Some(true)` for sign-ins and authentication steps (`user.session.start`,
