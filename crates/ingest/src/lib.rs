@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 
 pub use decode::{Decoded, Decoder, FormatFamily};
 pub use shared::StringCache;
+use shared::reuse_or_allocate;
 pub use time::{TimeError, parse_time_value, parse_timestamp};
 
 /// What a normalizer made of one well-formed record.

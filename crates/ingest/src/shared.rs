@@ -1,10 +1,9 @@
-//! A bounded cache that lets events share the text of fields that repeat from record to
-//! record: user agents, places, services, accounts, identities.
+//! Shared text for the string fields of events.
 //!
 //! Events wait in the reorder buffer long after they are normalized, so the blocks of their
 //! strings are out of the processor's caches by the time they are freed and reused. A field
-//! filled from the cache costs no allocation and no free when its text is already there, only
-//! a reference count increment on a block that recent events used too.
+//! filled from a [`StringCache`] costs no allocation and no free when its text is already
+//! there, only a reference count increment on a block that recent events used too.
 
 use std::cell::Cell;
 use std::hash::BuildHasher;
@@ -24,6 +23,12 @@ const MAX_CACHED_LEN: usize = 512;
 /// A hit returns a clone of the cached [`Arc`]. A miss allocates the text and replaces the
 /// slot's previous string, which stays alive only while events still hold it. The table never
 /// grows, whatever the input.
+///
+/// Normalizers fill through it the fields whose few values repeat across many records: user
+/// agents, places, AS organizations, operations, services, accounts, roles and applications.
+/// Per-person text (identity ids, names, e-mail addresses, session names) is allocated with
+/// [`reuse_or_allocate`] instead. A log names far more people than the table has slots, so
+/// such text would mostly miss and push out the strings that do repeat.
 ///
 /// The table uses [`Cell`]s, so that normalizers can share it through the `&`
 /// [`RecordContext`](crate::RecordContext) they receive. It is therefore not `Sync`: each
@@ -58,6 +63,19 @@ impl StringCache {
         slot.set(Some(Arc::clone(&shared)));
         shared
     }
+}
+
+/// Returns a clone of the first of `candidates` whose text is `text`, else a new string.
+///
+/// One record often repeats a person's text in several fields, such as a login that is both
+/// the name and the e-mail address, or a target that is the actor itself. Those fields then
+/// share one allocation.
+pub(crate) fn reuse_or_allocate(text: &str, candidates: &[Option<&Arc<str>>]) -> Arc<str> {
+    candidates
+        .iter()
+        .flatten()
+        .find(|&&candidate| &**candidate == text)
+        .map_or_else(|| Arc::from(text), |candidate| Arc::clone(candidate))
 }
 
 impl Default for StringCache {
@@ -151,6 +169,19 @@ mod tests {
 
         let longest = "a".repeat(MAX_CACHED_LEN);
         assert!(Arc::ptr_eq(&cache.share(&longest), &cache.share(&longest)));
+    }
+
+    #[test]
+    fn equal_candidate_is_reused() {
+        let name: Arc<str> = Arc::from("ada@example.com");
+        let other: Arc<str> = Arc::from("Ada");
+        let reused = reuse_or_allocate("ada@example.com", &[None, Some(&other), Some(&name)]);
+        assert!(Arc::ptr_eq(&reused, &name));
+
+        let allocated = reuse_or_allocate("bob@example.com", &[Some(&name), Some(&other)]);
+        assert_eq!(&*allocated, "bob@example.com");
+        assert!(!Arc::ptr_eq(&allocated, &name));
+        assert!(!Arc::ptr_eq(&allocated, &other));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The acting identity and credential of a CloudTrail record, read from `userIdentity`.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::json::Value;
 use riposte_model::{
@@ -8,7 +9,7 @@ use riposte_model::{
     Sensitive,
 };
 
-use crate::{StringCache, json};
+use crate::{StringCache, json, reuse_or_allocate};
 
 /// Prefix of a long-lived IAM access key id.
 const LONG_LIVED_KEY_PREFIX: &str = "AKIA";
@@ -22,7 +23,8 @@ const WITHHELD: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 /// Returns the identity that made the request described by `record`, from its
 /// `userIdentity` and the access key read from it.
 ///
-/// `account` is the account that recorded the event, used when the identity names none.
+/// `account` is the account that recorded the event, used when the identity names none. The
+/// text of roles, services and accounts is shared through `strings`.
 pub(super) fn actor(
     record: &Value,
     user_identity: Option<&Value>,
@@ -36,16 +38,15 @@ pub(super) fn actor(
     };
     let account = text(identity, &["accountId"]).or(account);
     match text(identity, &["type"]) {
-        Some("Root") => root(identity, account, strings),
-        Some("IAMUser") => iam_user(record, identity, access_key, operation, account, strings),
+        Some("Root") => root(identity, account),
+        Some("IAMUser") => iam_user(record, identity, access_key, operation, account),
         Some("AssumedRole") => assumed_role(record, identity, account, strings),
-        Some("WebIdentityUser") => web_identity_user(identity, strings),
-        Some("SAMLUser") => saml_user(identity, strings),
-        Some("FederatedUser") => federated_user(identity, strings),
+        Some("WebIdentityUser") => web_identity_user(identity),
+        Some("SAMLUser") => saml_user(identity),
+        Some("FederatedUser") => federated_user(identity),
         Some("AWSService") => aws_service(identity, strings),
         Some("AWSAccount") => aws_account(identity, account, strings),
-        _ => identity_center_user(record, identity, strings)
-            .unwrap_or_else(|| other(identity, strings)),
+        _ => identity_center_user(record, identity).unwrap_or_else(|| other(identity)),
     }
 }
 
@@ -180,32 +181,27 @@ pub(super) fn access_key<'a>(user_identity: Option<&'a Value<'a>>) -> Option<&'a
     text(user_identity?, &["accessKeyId"]).map(str::trim)
 }
 
-fn with_email(
-    mut identity: IdentityRef,
-    candidates: &[Option<&str>],
-    strings: &StringCache,
-) -> IdentityRef {
+fn with_email(mut identity: IdentityRef, candidates: &[Option<&str>]) -> IdentityRef {
+    let session_name = identity
+        .role_session
+        .as_ref()
+        .map(|session| &session.session_name);
     identity.email = candidates
         .iter()
         .flatten()
         .find(|candidate| looks_like_email(candidate))
-        .map(|email| strings.share(email));
+        .map(|email| reuse_or_allocate(email, &[identity.name.as_ref(), session_name]));
     identity
 }
 
-/// Returns the identity of `id` in the provider AWS, with its text shared through `strings`.
-fn aws_identity(id: &str, kind: IdentityKind, strings: &StringCache) -> IdentityRef {
-    IdentityRef::new(Provider::Aws, strings.share(id), kind)
-}
-
-fn root(identity: &Value, account: Option<&str>, strings: &StringCache) -> IdentityRef {
+fn root(identity: &Value, account: Option<&str>) -> IdentityRef {
     let id = text(identity, &["arn"])
         .map(Cow::Borrowed)
         .or_else(|| account.map(|account| Cow::Owned(format!("arn:aws:iam::{account}:root"))))
         .or_else(|| text(identity, &["principalId"]).map(Cow::Borrowed))
         .unwrap_or(Cow::Borrowed("root"));
-    let mut actor = aws_identity(&id, IdentityKind::AwsRoot, strings);
-    actor.name = text(identity, &["userName"]).map(|name| strings.share(name));
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsRoot);
+    actor.name = text(identity, &["userName"]).map(Arc::from);
     actor
 }
 
@@ -215,7 +211,6 @@ fn iam_user(
     access_key: Option<&str>,
     operation: &str,
     account: Option<&str>,
-    strings: &StringCache,
 ) -> IdentityRef {
     let arn = text(identity, &["arn"]);
     let user_name = text(identity, &["userName"])
@@ -230,7 +225,7 @@ fn iam_user(
         // A failed console sign-in with a user name that does not exist: CloudTrail withholds
         // the name, so only the account is known, not the user.
         let id = account.unwrap_or("unknown");
-        return aws_identity(id, IdentityKind::Unknown, strings);
+        return IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
     }
     let id = arn
         .map(Cow::Borrowed)
@@ -242,9 +237,9 @@ fn iam_user(
         .or(user_name.map(Cow::Borrowed))
         .unwrap_or(Cow::Borrowed("unknown"));
     let kind = iam_user_kind(record, access_key, operation);
-    let mut actor = aws_identity(&id, kind, strings);
-    actor.name = user_name.map(|name| strings.share(name));
-    with_email(actor, &[user_name], strings)
+    let mut actor = IdentityRef::new(Provider::Aws, id, kind);
+    actor.name = user_name.map(Arc::from);
+    with_email(actor, &[user_name])
 }
 
 /// Classifies an IAM user as a person in the console and as a workload when it signs
@@ -320,7 +315,7 @@ fn assumed_role(
         .or_else(|| text(identity, &["principalId"]).map(Cow::Borrowed))
         .unwrap_or(Cow::Borrowed("unknown"));
     let kind = assumed_role_kind(record, context, session_name);
-    let mut actor = aws_identity(&id, kind, strings);
+    let mut actor = IdentityRef::new(Provider::Aws, id, kind);
     let role_name = role_name.map(|name| strings.share(name));
     actor.name = role_name.clone();
     if let (Some(role_arn), Some(role_name), Some(session_name)) =
@@ -329,11 +324,11 @@ fn assumed_role(
         actor.role_session = Some(RoleSession {
             role_arn: strings.share(&role_arn),
             role_name,
-            session_name: strings.share(session_name),
-            source_identity: source_identity.map(|source| strings.share(source)),
+            session_name: session_name.into(),
+            source_identity: source_identity.map(Arc::from),
         });
     }
-    with_email(actor, &[session_name, source_identity], strings)
+    with_email(actor, &[session_name, source_identity])
 }
 
 /// Separates workload sessions from the sessions of people and pipelines.
@@ -394,7 +389,7 @@ fn is_lambda_session(record: &Value, session_name: Option<&str>) -> bool {
     matches!((function_name, session_name), (Some(function), Some(session)) if function == session)
 }
 
-fn web_identity_user(identity: &Value, strings: &StringCache) -> IdentityRef {
+fn web_identity_user(identity: &Value) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["principalId"])
         .map(str::to_owned)
@@ -407,26 +402,26 @@ fn web_identity_user(identity: &Value, strings: &StringCache) -> IdentityRef {
         })
         .or_else(|| user_name.map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
-    let mut actor = aws_identity(&id, IdentityKind::WebIdentitySession, strings);
-    actor.name = user_name.map(|name| strings.share(name));
-    with_email(actor, &[user_name], strings)
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::WebIdentitySession);
+    actor.name = user_name.map(Arc::from);
+    with_email(actor, &[user_name])
 }
 
 /// Builds the person federated through a SAML identity provider, as `AssumeRoleWithSAML`
 /// records the caller.
-fn saml_user(identity: &Value, strings: &StringCache) -> IdentityRef {
+fn saml_user(identity: &Value) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["principalId"])
         .or(user_name)
         .unwrap_or("unknown");
-    let mut actor = aws_identity(id, IdentityKind::Human, strings);
-    actor.name = user_name.map(|name| strings.share(name));
-    with_email(actor, &[user_name], strings)
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
+    actor.name = user_name.map(Arc::from);
+    with_email(actor, &[user_name])
 }
 
 /// Builds a session from `GetFederationToken`. Its issuer is an IAM user, not a role, so no
 /// [`RoleSession`] is filled.
-fn federated_user(identity: &Value, strings: &StringCache) -> IdentityRef {
+fn federated_user(identity: &Value) -> IdentityRef {
     let arn = text(identity, &["arn"]);
     let name = arn
         .and_then(arn_resource)
@@ -441,9 +436,9 @@ fn federated_user(identity: &Value, strings: &StringCache) -> IdentityRef {
         .or_else(|| text(identity, &["principalId"]))
         .or(name)
         .unwrap_or("unknown");
-    let mut actor = aws_identity(id, IdentityKind::AssumedRoleSession, strings);
-    actor.name = name.map(|name| strings.share(name));
-    with_email(actor, &[name], strings)
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AssumedRoleSession);
+    actor.name = name.map(Arc::from);
+    with_email(actor, &[name])
 }
 
 fn aws_service(identity: &Value, strings: &StringCache) -> IdentityRef {
@@ -451,7 +446,7 @@ fn aws_service(identity: &Value, strings: &StringCache) -> IdentityRef {
     let id = invoked_by
         .or_else(|| text(identity, &["principalId"]))
         .unwrap_or("unknown");
-    let mut actor = aws_identity(id, IdentityKind::AwsService, strings);
+    let mut actor = IdentityRef::new(Provider::Aws, strings.share(id), IdentityKind::AwsService);
     actor.name = invoked_by.map(|name| strings.share(name));
     actor
 }
@@ -461,16 +456,12 @@ fn aws_account(identity: &Value, account: Option<&str>, strings: &StringCache) -
     let id = account
         .or_else(|| text(identity, &["principalId"]))
         .unwrap_or("unknown");
-    aws_identity(id, IdentityKind::Unknown, strings)
+    IdentityRef::new(Provider::Aws, strings.share(id), IdentityKind::Unknown)
 }
 
 /// Builds an IAM Identity Center user, named by its identity store and user id in
 /// `onBehalfOf`.
-fn identity_center_user(
-    record: &Value,
-    identity: &Value,
-    strings: &StringCache,
-) -> Option<IdentityRef> {
+fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef> {
     let user_id = text(identity, &["onBehalfOf", "userId"])?;
     // `arn:aws:identitystore::111111111111:identitystore/d-1234567890`
     let store_id = text(identity, &["onBehalfOf", "identityStoreArn"])
@@ -482,9 +473,9 @@ fn identity_center_user(
     };
     let name = text(record, &["additionalEventData", "UserName"])
         .or_else(|| text(identity, &["userName"]));
-    let mut actor = aws_identity(&id, IdentityKind::Human, strings);
-    actor.name = name.map(|name| strings.share(name));
-    Some(with_email(actor, &[name], strings))
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
+    actor.name = name.map(Arc::from);
+    Some(with_email(actor, &[name]))
 }
 
 /// Any other `userIdentity`: type `Unknown` (failed sign-ins, some IAM Identity Center
@@ -492,16 +483,16 @@ fn identity_center_user(
 ///
 /// The user name comes before `principalId`, which for these types is often the account id
 /// and would merge every user of the account into one identity.
-fn other(identity: &Value, strings: &StringCache) -> IdentityRef {
+fn other(identity: &Value) -> IdentityRef {
     let user_name = text(identity, &["userName"]);
     let id = text(identity, &["arn"])
         .or(user_name)
         .or_else(|| text(identity, &["principalId"]))
         .or_else(|| text(identity, &["accountId"]))
         .unwrap_or("unknown");
-    let mut actor = aws_identity(id, IdentityKind::Unknown, strings);
-    actor.name = user_name.map(|name| strings.share(name));
-    with_email(actor, &[user_name], strings)
+    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
+    actor.name = user_name.map(Arc::from);
+    with_email(actor, &[user_name])
 }
 
 /// Returns the resource part of an ARN, after its fifth colon.

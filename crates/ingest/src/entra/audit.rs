@@ -406,8 +406,13 @@ fn targets(canonical: &Canonical<'_>, strings: &StringCache) -> Vec<Target> {
                 },
                 None => TargetKind::Resource,
             };
-            let mut target = Target::new(kind, strings.share(id.trim()));
-            target.name = name.map(|name| strings.share(name.trim()));
+            // A user or a device belongs to one person, so its text is not shared.
+            let text = |text: &str| match kind {
+                TargetKind::User | TargetKind::Device => Arc::from(text.trim()),
+                _ => strings.share(text.trim()),
+            };
+            let mut target = Target::new(kind, text(id));
+            target.name = name.map(text);
             Some(target)
         })
         .collect()
@@ -434,7 +439,6 @@ fn actor(canonical: &Canonical<'_>, strings: &StringCache) -> IdentityRef {
         initiated(&["initiatedBy", "user", "id"]),
         initiated(&["initiatedBy", "user", "userPrincipalName"]),
         initiated(&["initiatedBy", "user", "displayName"]),
-        strings,
     );
     // "Managed Service Identity" apps are still the application that acted.
     let app = || {

@@ -11,7 +11,7 @@ use riposte_model::{
 use super::fields::Fields;
 use super::shape::Canonical;
 use crate::json;
-use crate::{NormalizeError, RecordContext, StringCache, parse_time_value};
+use crate::{NormalizeError, RecordContext, StringCache, parse_time_value, reuse_or_allocate};
 
 /// Reads the event time from the first present resource field of `keys`, else from the
 /// envelope's `time`. A present but unreadable value is an error naming the field as
@@ -166,20 +166,18 @@ pub(super) fn user_identity(
     id: Option<&str>,
     principal_name: Option<&str>,
     display_name: Option<&str>,
-    strings: &StringCache,
 ) -> Option<IdentityRef> {
-    let key = strings.share(id.or(principal_name)?.trim());
-    let mut identity = IdentityRef::new(Provider::Entra, key, IdentityKind::Human);
-    identity.name = principal_name
-        .or(display_name)
-        .map(|name| strings.share(name));
+    let key = id.or(principal_name)?;
+    let mut identity = IdentityRef::new(Provider::Entra, key.trim(), IdentityKind::Human);
+    identity.name = principal_name.or(display_name).map(Arc::from);
     identity.email = principal_name
         .and_then(email_of)
-        .map(|email| strings.share(email));
+        .map(|email| reuse_or_allocate(email, &[identity.name.as_ref()]));
     Some(identity)
 }
 
-/// Builds an application's identity from a service principal id or application id.
+/// Builds an application's identity from a service principal id or application id. A tenant
+/// has few applications, so their text is shared through `strings`.
 pub(super) fn app_identity(
     kind: IdentityKind,
     id: Option<&str>,

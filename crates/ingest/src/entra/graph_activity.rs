@@ -1,5 +1,7 @@
 //! Microsoft Graph activity logs: one record per request made to Microsoft Graph.
 
+use std::sync::Arc;
+
 use riposte_model::{
     Activity, Credential, CredentialKind, Event, IdentityKind, IdentityRef, Outcome, Provider,
     Source, SourceFormat,
@@ -35,7 +37,7 @@ pub(super) fn normalize(
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
     source.user_agent = text(canonical, "userAgent").map(|agent| strings.share(agent));
-    source.device_id = text(canonical, "deviceId").map(|device| strings.share(device));
+    source.device_id = text(canonical, "deviceId").map(Arc::from);
 
     Ok(Event {
         format: SourceFormat::EntraGraphActivity,
@@ -117,8 +119,7 @@ fn outcome(canonical: &Canonical<'_>) -> (Outcome, Option<Box<str>>) {
 fn actor(canonical: &Canonical<'_>, strings: &StringCache) -> IdentityRef {
     let user = text(canonical, "userId").or_else(|| text(canonical, "userPrincipalObjectID"));
     if let Some(user) = user {
-        let id = strings.share(user.trim());
-        return IdentityRef::new(Provider::Entra, id, IdentityKind::Human);
+        return IdentityRef::new(Provider::Entra, user.trim(), IdentityKind::Human);
     }
     common::app_identity(
         IdentityKind::EntraServicePrincipal,

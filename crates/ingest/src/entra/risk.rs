@@ -66,7 +66,6 @@ fn actor(canonical: &Canonical<'_>, subject: RiskSubject, strings: &StringCache)
             text(canonical, "userId"),
             text(canonical, "userPrincipalName"),
             text(canonical, "userDisplayName"),
-            strings,
         )
     };
     let app = || {

@@ -96,7 +96,6 @@ fn actor(canonical: &Canonical<'_>, kind: SignInKind, strings: &StringCache) -> 
             text(canonical, "userId"),
             text(canonical, "userPrincipalName"),
             text(canonical, "userDisplayName"),
-            strings,
         )
     };
     let app = |identity_kind| {
@@ -394,7 +393,7 @@ fn source(canonical: &Canonical<'_>, strings: &StringCache) -> Source {
     source.device_id = canonical
         .resource
         .str_at(&["deviceDetail", "deviceId"])
-        .map(|id| strings.share(id.trim()));
+        .map(|id| Arc::from(id.trim()));
     source
 }
 

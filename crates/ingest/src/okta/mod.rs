@@ -59,8 +59,8 @@ pub fn normalize(
 
     let strings = context.strings;
     let activity = activity::activity_of(event_type);
-    let actor = identity::actor(record, activity, strings);
-    let targets = identity::targets(record, strings);
+    let actor = identity::actor(record, activity);
+    let targets = identity::targets(record, &actor, strings);
     let factor = credential::factor(record, event_type, activity);
     let authentication = json::get(record, &["authenticationContext"]);
     let session_id = session_value(authentication, "externalSessionId");

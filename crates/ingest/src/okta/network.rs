@@ -1,6 +1,7 @@
 //! The client side of an Okta event: address, location, network owner and client software.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::json::Value;
 use riposte_model::{Asn, Geo, GeoSource, IpClass, Origin, Source};
@@ -49,7 +50,7 @@ pub(super) fn source(record: &Value, strings: &StringCache) -> Source {
     }
     source.user_agent =
         client_str(&["userAgent", "rawUserAgent"]).map(|agent| strings.share(agent));
-    source.device_id = known_str(record, &["device", "id"]).map(|device| strings.share(device));
+    source.device_id = known_str(record, &["device", "id"]).map(Arc::from);
     source
 }
 
