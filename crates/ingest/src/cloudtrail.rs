@@ -143,6 +143,8 @@ fn build_event(
         .map(Arc::from)
         .unwrap_or_else(|| context.fallback_event_id());
 
+    // The key id is allocated once for the credential and the session it names.
+    let key_id = access_key.map(Arc::<str>::from);
     let origin = origin::parse(json::str_at(record, &["sourceIPAddress"]), strings);
     let mut source = Source::new(origin);
     source.user_agent = json::str_at(record, &["userAgent"]).map(|agent| strings.share(agent));
@@ -152,7 +154,7 @@ fn build_event(
         (Credential::unknown(), None, None)
     } else {
         (
-            identity::credential(record, user_identity, access_key, service, operation),
+            identity::credential(record, user_identity, key_id.as_ref(), service, operation),
             is_interactive(service, operation).then_some(true),
             mfa(record, service, operation),
         )
@@ -168,7 +170,7 @@ fn build_event(
         outcome,
         outcome_reason,
         credential,
-        session_id: identity::session_id(access_key),
+        session_id: identity::session_id(key_id.as_ref()),
         root_session_id: None,
         token_id: None,
         source,

@@ -214,24 +214,25 @@ impl Hash for IdentifierKey {
         IdentifierRef {
             provider: self.provider,
             kind: self.kind,
-            value: self.value.expose(),
+            value: &self.value,
         }
         .hash(state);
     }
 }
 
 /// An [`IdentifierKey`] borrowed from an event, so looking up a tracked identifier copies
-/// nothing. The owned key is built only when the identifier's track is created.
+/// nothing. The owned key is built only when the identifier's track is created, and shares
+/// the event's value.
 #[derive(Clone, Copy, Hash)]
 struct IdentifierRef<'a> {
     provider: Provider,
     kind: IdentifierKind,
-    value: &'a str,
+    value: &'a Sensitive,
 }
 
 impl Equivalent<IdentifierKey> for IdentifierRef<'_> {
     fn equivalent(&self, key: &IdentifierKey) -> bool {
-        self.provider == key.provider && self.kind == key.kind && self.value == key.value.expose()
+        self.provider == key.provider && self.kind == key.kind && *self.value == key.value
     }
 }
 
@@ -240,7 +241,7 @@ impl KeyRef<IdentifierKey> for IdentifierRef<'_> {
         IdentifierKey {
             provider: self.provider,
             kind: self.kind,
-            value: Sensitive::new(self.value),
+            value: self.value.clone(),
         }
     }
 }
@@ -498,7 +499,7 @@ impl Tracks {
         let key = IdentifierRef {
             provider,
             kind,
-            value: value.expose(),
+            value,
         };
         let time = sighting.event.time;
 
@@ -932,10 +933,11 @@ mod tests {
         use std::hash::BuildHasher;
 
         let hasher = foldhash::fast::FixedState::with_seed(7);
+        let value = Sensitive::new("idxBager62CSveUkTxvgRtonA");
         let borrowed = IdentifierRef {
             provider: Provider::Okta,
             kind: IdentifierKind::RootSession,
-            value: "idxBager62CSveUkTxvgRtonA",
+            value: &value,
         };
         let key = borrowed.to_key();
         assert!(borrowed.equivalent(&key));

@@ -55,7 +55,7 @@ pub(super) fn actor(
 pub(super) fn credential(
     record: &Value,
     user_identity: Option<&Value>,
-    access_key: Option<&str>,
+    access_key: Option<&Arc<str>>,
     service: Option<&str>,
     operation: &str,
 ) -> Credential {
@@ -83,15 +83,15 @@ pub(super) fn credential(
     match access_key {
         Some(key) if key.starts_with(LONG_LIVED_KEY_PREFIX) => Credential {
             kind: CredentialKind::LongLivedKey,
-            id: Some(key.into()),
+            id: Some(Arc::clone(key)),
         },
         Some(key) if key.starts_with(TEMPORARY_KEY_PREFIX) => Credential {
             kind: CredentialKind::TemporaryKey,
-            id: Some(key.into()),
+            id: Some(Arc::clone(key)),
         },
         Some(key) => Credential {
             kind: CredentialKind::Unknown,
-            id: Some(key.into()),
+            id: Some(Arc::clone(key)),
         },
         None if matches!(
             operation,
@@ -109,10 +109,10 @@ pub(super) fn credential(
 
 /// Returns the session of a temporary key: STS issues one key per role or user session, so
 /// the key id identifies the session that later requests replay.
-pub(super) fn session_id(access_key: Option<&str>) -> Option<Sensitive> {
+pub(super) fn session_id(access_key: Option<&Arc<str>>) -> Option<Sensitive> {
     access_key
         .filter(|key| key.starts_with(TEMPORARY_KEY_PREFIX))
-        .map(Sensitive::new)
+        .map(|key| Sensitive::new(Arc::clone(key)))
 }
 
 /// Returns the factor an IAM Identity Center sign-in challenge asked for, from

@@ -92,7 +92,10 @@ pub(super) fn envelope_text<'a>(canonical: &'a Canonical<'_>, key: &str) -> Opti
 
 /// Returns the text at `key` of the resource as a sensitive value.
 pub(super) fn sensitive(canonical: &Canonical<'_>, key: &str) -> Option<Sensitive> {
-    canonical.resource.text_at(&[key]).map(Sensitive::new)
+    match canonical.resource.get(&[key])? {
+        Value::String(text) => json::present(text).map(Sensitive::new),
+        other => json::text_of(other).map(|text| Sensitive::new(&*text)),
+    }
 }
 
 /// Reads an origin: an IP address (also written with a port or in brackets), or the text

@@ -63,8 +63,8 @@ pub fn normalize(
     let targets = identity::targets(record, &actor, strings);
     let factor = credential::factor(record, event_type, activity);
     let authentication = json::get(record, &["authenticationContext"]);
-    let session_id = session_value(authentication, "externalSessionId");
-    let root_session_id = session_value(authentication, "rootSessionId");
+    let session_id = session_value(authentication, "externalSessionId", None);
+    let root_session_id = session_value(authentication, "rootSessionId", session_id.as_ref());
     let credential = credential::credential(
         record,
         event_type,
@@ -159,10 +159,16 @@ fn outcome(record: &Value, event_type: &str) -> (Outcome, Option<Box<str>>) {
 
 /// Reads a session id from the `authenticationContext`. Okta writes `unknown` when the
 /// request carried no session, as for API calls and some SSO flows.
-fn session_value(authentication: Option<&Value>, key: &str) -> Option<Sensitive> {
-    authentication
-        .and_then(|authentication| known_str(authentication, &[key]))
-        .map(Sensitive::new)
+/// Returns the session id at `key`, sharing the value of `same` when it holds the same id:
+/// the root session of a first sign-in is that session itself.
+fn session_value(
+    authentication: Option<&Value>,
+    key: &str,
+    same: Option<&Sensitive>,
+) -> Option<Sensitive> {
+    let value = authentication.and_then(|authentication| known_str(authentication, &[key]))?;
+    let shared = same.filter(|session| session.expose() == value);
+    Some(shared.map_or_else(|| Sensitive::new(value), Sensitive::clone))
 }
 
 fn service(record: &Value, event_type: &str, strings: &StringCache) -> Arc<str> {
