@@ -221,7 +221,7 @@ impl EventBuilder {
 
     pub fn target(mut self, kind: TargetKind, id: &str, name: Option<&str>) -> Self {
         let mut target = Target::new(kind, id);
-        target.name = name.map(Box::from);
+        target.name = name.map(Arc::from);
         self.event.targets.push(target);
         self
     }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use riposte_baseline::{Baseline, DirtyBaseline, FORMAT_VERSION};
 use riposte_identity::GrantedPrivilege;
@@ -156,7 +157,7 @@ impl Persistence {
         &mut self,
         id: i64,
         key: IdentityKey,
-        name: Option<Box<str>>,
+        name: Option<Arc<str>>,
         time: Timestamp,
     ) {
         let upsert = self.upserts.entry(id).or_insert_with(|| IdentityUpsert {

@@ -7,6 +7,7 @@ use std::fmt;
 use std::io;
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use maxminddb::Reader;
 use riposte_model::{Asn, Geo, GeoSource};
@@ -90,7 +91,7 @@ impl AsnDatabase {
                     Some(Asn {
                         number: record.autonomous_system_number?,
                         organization: non_empty(record.autonomous_system_organization)
-                            .map(Box::from),
+                            .map(Arc::from),
                     })
                 }
                 Err(error) => {
@@ -228,9 +229,9 @@ impl CityRecord<'_> {
             || region.is_some()
             || (latitude.is_some() && longitude.is_some());
         has_place.then(|| Geo {
-            country: country.map(Box::from),
-            region: region.map(Box::from),
-            city: city.map(Box::from),
+            country: country.map(Arc::from),
+            region: region.map(Arc::from),
+            city: city.map(Arc::from),
             latitude,
             longitude,
             accuracy_radius_km: accuracy_radius.map(f64::from),

@@ -64,7 +64,7 @@ fn ip_event(address: &str) -> Event {
 
 fn record_geo(country: Option<&str>, latitude: f64, longitude: f64) -> Geo {
     Geo {
-        country: country.map(Box::from),
+        country: country.map(std::sync::Arc::from),
         region: None,
         city: None,
         latitude: Some(latitude),

@@ -126,22 +126,35 @@ fn build_event(
         .or_else(|| user_identity.and_then(|identity| json::str_at(identity, &["accountId"])))
         .or(envelope_account);
     let access_key = identity::access_key(user_identity);
-    let actor = identity::actor(record, user_identity, access_key, operation, account);
-    let classified = activity::classify(record, service, operation, account, &actor, insight);
+    let strings = context.strings;
+    let actor = identity::actor(
+        record,
+        user_identity,
+        access_key,
+        operation,
+        account,
+        strings,
+    );
+    let classified = activity::classify(
+        record, service, operation, account, &actor, insight, strings,
+    );
     let (outcome, outcome_reason) = outcome(record, service, operation, insight);
     let event_id = json::str_at(record, &["eventID"])
         .map(Arc::from)
         .unwrap_or_else(|| context.fallback_event_id());
 
-    let mut source = Source::new(origin::parse(json::str_at(record, &["sourceIPAddress"])));
-    source.user_agent = json::str_at(record, &["userAgent"]).map(Box::from);
+    // The key id is allocated once for the credential and the session it names.
+    let key_id = access_key.map(Arc::<str>::from);
+    let origin = origin::parse(json::str_at(record, &["sourceIPAddress"]), strings);
+    let mut source = Source::new(origin);
+    source.user_agent = json::str_at(record, &["userAgent"]).map(|agent| strings.share(agent));
     // An Insights event names the operation it counted, not a sign-in that took place, so
     // the sign-in fields stay empty.
     let (credential, interactive, mfa) = if insight {
         (Credential::unknown(), None, None)
     } else {
         (
-            identity::credential(record, user_identity, access_key, service, operation),
+            identity::credential(record, user_identity, key_id.as_ref(), service, operation),
             is_interactive(service, operation).then_some(true),
             mfa(record, service, operation),
         )
@@ -152,12 +165,12 @@ fn build_event(
         event_id,
         time,
         activity: classified.activity,
-        operation: operation.into(),
-        service: service.map(Box::from),
+        operation: strings.share(operation),
+        service: service.map(|service| strings.share(service)),
         outcome,
         outcome_reason,
         credential,
-        session_id: identity::session_id(access_key),
+        session_id: identity::session_id(key_id.as_ref()),
         root_session_id: None,
         token_id: None,
         source,
@@ -167,7 +180,7 @@ fn build_event(
         targets: classified.targets,
         privileges: classified.privileges,
         risk: classified.risk,
-        account: account.map(Box::from),
+        account: account.map(|account| strings.share(account)),
         location: context.location.cloned(),
     })
 }

@@ -9,7 +9,9 @@ use crate::json::{self, Value};
 use riposte_model::{Event, RecordLocation};
 
 use crate::framing::{Frame, FrameItem, Next, ParsedFrame};
-use crate::{NormalizeError, Normalized, RawRecord, RecordContext, cloudtrail, entra, okta};
+use crate::{
+    NormalizeError, Normalized, RawRecord, RecordContext, StringCache, cloudtrail, entra, okta,
+};
 
 /// How many levels of arrays and `Records` wrappers are unpacked inside one frame; a deeper
 /// array is rejected as not being a record.
@@ -114,14 +116,18 @@ pub enum Decoded {
 
 /// Parses frames and normalizes them with the normalizer of their detected format, or of
 /// the one format the user forced.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Decoder {
     forced: Option<FormatFamily>,
+    strings: StringCache,
 }
 
 impl Decoder {
     pub fn new(forced: Option<FormatFamily>) -> Self {
-        Self { forced }
+        Self {
+            forced,
+            strings: StringCache::new(),
+        }
     }
 
     /// Decodes one framer item from `file` and passes each result to `emit`. A frame that
@@ -272,6 +278,7 @@ impl Decoder {
                 Some(bytes) => RawRecord::Bytes(bytes),
                 None => RawRecord::Parsed(&value),
             },
+            strings: &self.strings,
         };
         match family.normalize(&value, &context) {
             Ok(Normalized::Event(event)) => emit(Decoded::Event(event)),

@@ -29,6 +29,7 @@ pub mod framing;
 mod gunzip;
 pub mod json;
 pub mod okta;
+mod shared;
 pub mod source;
 mod text;
 pub mod time;
@@ -39,6 +40,8 @@ use riposte_model::{Event, RecordLocation};
 use sha2::{Digest, Sha256};
 
 pub use decode::{Decoded, Decoder, FormatFamily};
+pub use shared::StringCache;
+use shared::reuse_or_allocate;
 pub use time::{TimeError, parse_time_value, parse_timestamp};
 
 /// What a normalizer made of one well-formed record.
@@ -107,6 +110,9 @@ pub struct RecordContext<'a> {
     pub location: Option<&'a RecordLocation>,
     /// The record as read, used to derive an id for records that carry none.
     pub raw: RawRecord<'a>,
+    /// The decoder's cache, through which the event's repeated fields share their text with
+    /// earlier events.
+    pub strings: &'a StringCache,
 }
 
 /// A record's text, or its parsed value when it was an element of a larger frame and its

@@ -268,14 +268,14 @@ pub enum TargetKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Target {
     pub kind: TargetKind,
-    pub id: Box<str>,
-    pub name: Option<Box<str>>,
+    pub id: Arc<str>,
+    pub name: Option<Arc<str>>,
     /// The account or tenant the target belongs to, when it differs from the actor's.
-    pub account: Option<Box<str>>,
+    pub account: Option<Arc<str>>,
 }
 
 impl Target {
-    pub fn new(kind: TargetKind, id: impl Into<Box<str>>) -> Self {
+    pub fn new(kind: TargetKind, id: impl Into<Arc<str>>) -> Self {
         Self {
             kind,
             id: id.into(),
@@ -367,7 +367,7 @@ pub struct Event {
     pub operation: Arc<str>,
     /// The service that handled the request: `iam.amazonaws.com`, `Core Directory`, an Entra
     /// application name.
-    pub service: Option<Box<str>>,
+    pub service: Option<Arc<str>>,
     pub outcome: Outcome,
     /// The provider's failure reason or error code.
     pub outcome_reason: Option<Box<str>>,
@@ -387,7 +387,7 @@ pub struct Event {
     pub privileges: Vec<Privilege>,
     pub risk: Option<RiskDetection>,
     /// The AWS account or Entra tenant that recorded the event.
-    pub account: Option<Box<str>>,
+    pub account: Option<Arc<str>>,
     pub location: Option<RecordLocation>,
 }
 

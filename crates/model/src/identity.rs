@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -99,7 +100,7 @@ impl fmt::Display for IdentityKind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdentityKey {
     pub provider: Provider,
-    pub id: Box<str>,
+    pub id: Arc<str>,
 }
 
 impl fmt::Display for IdentityKey {
@@ -119,18 +120,18 @@ impl Serialize for IdentityKey {
 pub struct IdentityRef {
     pub key: IdentityKey,
     /// A human-readable name: login, user principal name, role or application name.
-    pub name: Option<Box<str>>,
+    pub name: Option<Arc<str>>,
     pub kind: IdentityKind,
     /// The e-mail address or login of the person behind this identity when the log states it
     /// (an Okta login, an Entra UPN, a federated role session named after the user). Used to
     /// correlate one person's accounts across providers.
-    pub email: Option<Box<str>>,
+    pub email: Option<Arc<str>>,
     /// The role and the session name of an assumed-role session, kept apart.
     pub role_session: Option<RoleSession>,
 }
 
 impl IdentityRef {
-    pub fn new(provider: Provider, id: impl Into<Box<str>>, kind: IdentityKind) -> Self {
+    pub fn new(provider: Provider, id: impl Into<Arc<str>>, kind: IdentityKind) -> Self {
         Self {
             key: IdentityKey {
                 provider,
@@ -158,12 +159,12 @@ impl IdentityRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RoleSession {
     /// The role's ARN: `arn:aws:iam::111111111111:role/Name`.
-    pub role_arn: Box<str>,
-    pub role_name: Box<str>,
+    pub role_arn: Arc<str>,
+    pub role_name: Arc<str>,
     /// The session name chosen by the caller, such as a user's e-mail address or an instance id.
-    pub session_name: Box<str>,
+    pub session_name: Arc<str>,
     /// `sourceIdentity` from `AssumeRole`, when the caller set one.
-    pub source_identity: Option<Box<str>>,
+    pub source_identity: Option<Arc<str>>,
 }
 
 #[cfg(test)]

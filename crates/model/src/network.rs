@@ -1,5 +1,6 @@
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -12,7 +13,7 @@ use serde::{Serialize, Serializer};
 pub enum Origin {
     Ip(IpAddr),
     /// An AWS service acting for the caller, named by its DNS name.
-    AwsService(Box<str>),
+    AwsService(Arc<str>),
     /// CloudTrail's `AWS Internal` (also written `aws.internal`).
     AwsInternal,
     /// A value that is present but is neither an address nor a known service name; kept as
@@ -66,9 +67,9 @@ pub enum GeoSource {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Geo {
     /// Country as the source names it: an ISO 3166 code (Entra, MaxMind) or a name (Okta).
-    pub country: Option<Box<str>>,
-    pub region: Option<Box<str>>,
-    pub city: Option<Box<str>>,
+    pub country: Option<Arc<str>>,
+    pub region: Option<Arc<str>>,
+    pub city: Option<Arc<str>>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     /// Radius around the coordinates, in km, within which the address lies.
@@ -114,7 +115,7 @@ impl Geo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Asn {
     pub number: u32,
-    pub organization: Option<Box<str>>,
+    pub organization: Option<Arc<str>>,
 }
 
 /// What kind of network an address belongs to.
@@ -153,8 +154,8 @@ pub struct Source {
     pub geo: Option<Geo>,
     pub asn: Option<Asn>,
     pub ip_class: IpClass,
-    pub user_agent: Option<Box<str>>,
-    pub device_id: Option<Box<str>>,
+    pub user_agent: Option<Arc<str>>,
+    pub device_id: Option<Arc<str>>,
 }
 
 impl Source {
@@ -196,8 +197,8 @@ mod tests {
     fn place_names_the_known_parts() {
         let place = |city: Option<&str>, country: Option<&str>| {
             let mut geo = geo(48.85, 2.35);
-            geo.city = city.map(Box::from);
-            geo.country = country.map(Box::from);
+            geo.city = city.map(Arc::from);
+            geo.country = country.map(Arc::from);
             geo.place()
         };
         assert_eq!(place(Some("Paris"), Some("FR")), "Paris, FR");

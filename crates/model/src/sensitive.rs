@@ -1,4 +1,5 @@
 use std::fmt::{self, Write};
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -9,11 +10,14 @@ use sha2::{Digest, Sha256};
 /// digits of the SHA-256 of the value), so two records that carry the same session can still
 /// be matched by a reader without revealing it. Use [`Sensitive::expose`] only to compare or
 /// to hand the value to a provider API.
+///
+/// Clones share the value, so an event's fields and the state that detections keep about a
+/// session hold one copy of it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sensitive(Box<str>);
+pub struct Sensitive(Arc<str>);
 
 impl Sensitive {
-    pub fn new(value: impl Into<Box<str>>) -> Self {
+    pub fn new(value: impl Into<Arc<str>>) -> Self {
         Self(value.into())
     }
 

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use riposte_model::{Finding, IdentityKey, IdentityKind, Incident, Provider, Severity, Timestamp};
 use sha2::{Digest, Sha256};
@@ -34,10 +35,10 @@ pub struct IdentityUpsert {
     /// override that the inventory no longer declares.
     pub kind_override: Option<Box<str>>,
     /// Replaces the stored name when set; `None` keeps it.
-    pub display_name: Option<Box<str>>,
+    pub display_name: Option<Arc<str>>,
     /// Replaces the stored address when set, unless the two differ only in ASCII case; `None`
     /// keeps it.
-    pub email: Option<Box<str>>,
+    pub email: Option<Arc<str>>,
     /// The earliest event time of this batch; the stored value becomes the minimum.
     pub first_seen: Timestamp,
     /// The latest event time of this batch; the stored value becomes the maximum.

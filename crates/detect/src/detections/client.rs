@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
@@ -337,8 +338,8 @@ pub(crate) struct Network {
     /// The /24 (IPv4) or /48 (IPv6) the address belongs to.
     pub(crate) prefix: IpNet,
     pub(crate) asn: Option<u32>,
-    pub(crate) asn_organization: Option<Box<str>>,
-    pub(crate) country: Option<Box<str>>,
+    pub(crate) asn_organization: Option<Arc<str>>,
+    pub(crate) country: Option<Arc<str>>,
     /// "city, country" with whichever parts are known, or "unknown place".
     pub(crate) place: String,
 }
@@ -421,7 +422,12 @@ impl Network {
             prefix: view.prefix,
             asn: view.asn,
             asn_organization: source.asn.as_ref().and_then(|asn| asn.organization.clone()),
-            country: view.country.map(Box::from),
+            // The view's country is the location's, unless that is blank.
+            country: source
+                .geo
+                .as_ref()
+                .and_then(|geo| geo.country.clone())
+                .filter(|_| view.country.is_some()),
             place: source
                 .geo
                 .as_ref()

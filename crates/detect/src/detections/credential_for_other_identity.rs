@@ -46,6 +46,8 @@
 //! - An application that rotates its own secret while its service principal's display name
 //!   differs from the application's is reported.
 
+use std::sync::Arc;
+
 use riposte_model::{
     Activity, Confidence, Event, Evidence, Finding, IdentityKind, IdentityRef, Outcome, Provider,
     Severity, Target, TargetKind,
@@ -208,7 +210,7 @@ fn owner_identity(event: &Event, provider: Provider, target: &Target) -> Identit
         _ => IdentityKind::Human,
     };
     // An IAM user is keyed by its ARN, so the ARN is built when the record gives only the name.
-    let id: Box<str> = match (provider, event.account.as_deref()) {
+    let id: Arc<str> = match (provider, event.account.as_deref()) {
         (Provider::Aws, Some(account)) if !target.id.starts_with("arn:") => {
             format!("arn:aws:iam::{account}:user/{}", target.id).into()
         }

@@ -50,6 +50,7 @@
 
 use std::collections::HashSet;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::TimeDelta;
 use riposte_model::{
@@ -97,7 +98,7 @@ struct Sighting {
     coordinates: (f64, f64),
     accuracy_radius_km: f64,
     place: String,
-    country: Option<Box<str>>,
+    country: Option<Arc<str>>,
     address: IpAddr,
     evidence: Evidence,
     /// The network judged against the identity's baseline as it was before this sign-in.

@@ -202,7 +202,7 @@ struct SourceTrack {
     /// Failures for identities not kept because `targets` was full, since the track was
     /// created.
     untracked_failures: u64,
-    asn_organization: Option<Box<str>>,
+    asn_organization: Option<Arc<str>>,
     /// Time of the newest failure from this source.
     latest: Option<Timestamp>,
     /// Time of the last spray finding about this source.

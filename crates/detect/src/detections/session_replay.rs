@@ -214,24 +214,25 @@ impl Hash for IdentifierKey {
         IdentifierRef {
             provider: self.provider,
             kind: self.kind,
-            value: self.value.expose(),
+            value: &self.value,
         }
         .hash(state);
     }
 }
 
 /// An [`IdentifierKey`] borrowed from an event, so looking up a tracked identifier copies
-/// nothing. The owned key is built only when the identifier's track is created.
+/// nothing. The owned key is built only when the identifier's track is created, and shares
+/// the event's value.
 #[derive(Clone, Copy, Hash)]
 struct IdentifierRef<'a> {
     provider: Provider,
     kind: IdentifierKind,
-    value: &'a str,
+    value: &'a Sensitive,
 }
 
 impl Equivalent<IdentifierKey> for IdentifierRef<'_> {
     fn equivalent(&self, key: &IdentifierKey) -> bool {
-        self.provider == key.provider && self.kind == key.kind && self.value == key.value.expose()
+        self.provider == key.provider && self.kind == key.kind && *self.value == key.value
     }
 }
 
@@ -240,7 +241,7 @@ impl KeyRef<IdentifierKey> for IdentifierRef<'_> {
         IdentifierKey {
             provider: self.provider,
             kind: self.kind,
-            value: Sensitive::new(self.value),
+            value: self.value.clone(),
         }
     }
 }
@@ -250,13 +251,13 @@ impl KeyRef<IdentifierKey> for IdentifierRef<'_> {
 struct Client {
     time: Timestamp,
     network: Network,
-    user_agent: Box<str>,
+    user_agent: Arc<str>,
     software: Software,
     /// The actor's key, kind and name; the full reference is taken from the replaying event
     /// when it names the same identity, which keeps each tracked origin small.
     actor: IdentityKey,
     actor_kind: IdentityKind,
-    actor_name: Box<str>,
+    actor_name: Arc<str>,
     evidence: Evidence,
     /// The network judged against the actor's baseline as it was before this event.
     familiarity: NetworkFamiliarity,
@@ -268,7 +269,7 @@ struct Client {
 struct Sighting<'a> {
     event: &'a Event,
     network: NetworkView<'a>,
-    user_agent: &'a str,
+    user_agent: &'a Arc<str>,
     software: &'a Software,
     client: Option<Arc<Client>>,
 }
@@ -288,7 +289,7 @@ impl<'a> Sighting<'a> {
             return None;
         }
         let network = NetworkView::of(&event.source)?;
-        let user_agent = event.source.user_agent.as_deref()?;
+        let user_agent = event.source.user_agent.as_ref()?;
         let described = user_agents.get(user_agent);
         if described.aws_written {
             return None;
@@ -322,18 +323,22 @@ impl<'a> Sighting<'a> {
     fn judged(
         event: &Event,
         network: NetworkView<'_>,
-        user_agent: &str,
+        user_agent: &Arc<str>,
         software: &Software,
         context: &Context<'_>,
     ) -> Client {
         Client {
             time: event.time,
             network: Network::from_view(network, &event.source),
-            user_agent: user_agent.into(),
+            user_agent: Arc::clone(user_agent),
             software: software.clone(),
             actor: event.actor.key.clone(),
             actor_kind: event.actor.kind,
-            actor_name: event.actor.display_name().into(),
+            actor_name: event
+                .actor
+                .name
+                .clone()
+                .unwrap_or_else(|| Arc::clone(&event.actor.key.id)),
             evidence: Evidence::of(event),
             familiarity: NetworkFamiliarity::of(event, context),
         }
@@ -494,7 +499,7 @@ impl Tracks {
         let key = IdentifierRef {
             provider,
             kind,
-            value: value.expose(),
+            value,
         };
         let time = sighting.event.time;
 
@@ -928,10 +933,11 @@ mod tests {
         use std::hash::BuildHasher;
 
         let hasher = foldhash::fast::FixedState::with_seed(7);
+        let value = Sensitive::new("idxBager62CSveUkTxvgRtonA");
         let borrowed = IdentifierRef {
             provider: Provider::Okta,
             kind: IdentifierKind::RootSession,
-            value: "idxBager62CSveUkTxvgRtonA",
+            value: &value,
         };
         let key = borrowed.to_key();
         assert!(borrowed.equivalent(&key));

@@ -63,6 +63,8 @@
 //! assessment's contributions, and `NetworkFamiliarity`, which `impossible_travel` and
 //! `session_replay` use to adjust their confidence.
 
+use std::sync::Arc;
+
 use chrono::TimeDelta;
 use ipnet::IpNet;
 use riposte_baseline::{Assessment, Baseline};
@@ -347,7 +349,7 @@ pub(crate) enum NetworkFamiliarity {
     Familiar {
         /// `AS64500`.
         network: Box<str>,
-        country: Option<Box<str>>,
+        country: Option<Arc<str>>,
         /// The baseline's `known_asn` contribution, such as `network AS64500 (Example
         /// Broadband) seen 12 times, last on 2024-05-06`.
         detail: Box<str>,

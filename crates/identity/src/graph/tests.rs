@@ -63,19 +63,19 @@ fn role_session(role_arn: &str, session_name: &str, source_identity: Option<&str
         .into_iter()
         .flatten()
         .find(|name| name.contains('@'))
-        .map(Box::from);
+        .map(Arc::from);
     actor.role_session = Some(RoleSession {
         role_arn: role_arn.into(),
         role_name: role_name.into(),
         session_name: session_name.into(),
-        source_identity: source_identity.map(Box::from),
+        source_identity: source_identity.map(Arc::from),
     });
     actor
 }
 
 fn user(provider: Provider, id: &str, email: Option<&str>) -> IdentityRef {
     let mut actor = IdentityRef::new(provider, id, IdentityKind::Human);
-    actor.email = email.map(Box::from);
+    actor.email = email.map(Arc::from);
     actor
 }
 

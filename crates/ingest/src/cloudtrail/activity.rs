@@ -7,7 +7,7 @@ use riposte_model::{
 };
 
 use super::{SIGNIN_SOURCE, policy};
-use crate::json;
+use crate::{StringCache, json};
 
 const STS_SOURCE: &str = "sts.amazonaws.com";
 const IAM_SOURCE: &str = "iam.amazonaws.com";
@@ -64,6 +64,7 @@ pub(super) fn classify(
     account: Option<&str>,
     actor: &IdentityRef,
     insight: bool,
+    strings: &StringCache,
 ) -> Classified {
     if insight {
         return insight_detection(record, service, operation);
@@ -76,9 +77,11 @@ pub(super) fn classify(
         return Classified::new(Activity::MfaVerify);
     }
     match service {
-        Some(STS_SOURCE) => sts(record, operation, account),
-        Some(PORTAL_SOURCE) if operation == "GetRoleCredentials" => portal_role_credentials(record),
-        Some(IAM_SOURCE) => iam(record, operation, account, actor),
+        Some(STS_SOURCE) => sts(record, operation, account, strings),
+        Some(PORTAL_SOURCE) if operation == "GetRoleCredentials" => {
+            portal_role_credentials(record, strings)
+        }
+        Some(IAM_SOURCE) => iam(record, operation, account, actor, strings),
         _ => Classified::new(Activity::ApiCall),
     }
 }
@@ -103,7 +106,12 @@ fn insight_detection(record: &Value, service: Option<&str>, operation: &str) -> 
     classified
 }
 
-fn sts(record: &Value, operation: &str, account: Option<&str>) -> Classified {
+fn sts(
+    record: &Value,
+    operation: &str,
+    account: Option<&str>,
+    strings: &StringCache,
+) -> Classified {
     let issues_token = matches!(
         operation,
         "AssumeRole"
@@ -117,7 +125,8 @@ fn sts(record: &Value, operation: &str, account: Option<&str>) -> Classified {
         return Classified::new(Activity::ApiCall);
     }
     let mut classified = Classified::new(Activity::TokenIssued);
-    let role = json::str_at(record, &["requestParameters", "roleArn"]).map(role_target_from_arn);
+    let role = json::str_at(record, &["requestParameters", "roleArn"])
+        .map(|role_arn| role_target_from_arn(role_arn, strings));
     // The key id of the issued credentials, which the session's own requests will carry. It
     // belongs to the account of the role, which differs from the caller's when the role is
     // assumed across accounts.
@@ -127,7 +136,7 @@ fn sts(record: &Value, operation: &str, account: Option<&str>) -> Classified {
             target.account = role
                 .as_ref()
                 .and_then(|role| role.account.clone())
-                .or_else(|| account.map(Box::from));
+                .or_else(|| account.map(|account| strings.share(account)));
             target
         });
     classified.targets.extend(role);
@@ -138,7 +147,7 @@ fn sts(record: &Value, operation: &str, account: Option<&str>) -> Classified {
 /// Role credentials handed out by the access portal. The request names the permission set
 /// and the account, not the IAM role that IAM Identity Center created for it, so the target
 /// id is `<account>/<permission set>`, or the permission set alone.
-fn portal_role_credentials(record: &Value) -> Classified {
+fn portal_role_credentials(record: &Value, strings: &StringCache) -> Classified {
     let mut classified = Classified::new(Activity::TokenIssued);
     if let Some(role_name) = json::str_at(record, &["requestParameters", "roleName"]) {
         let role_account = json::str_at(record, &["requestParameters", "accountId"]);
@@ -146,17 +155,23 @@ fn portal_role_credentials(record: &Value) -> Classified {
             Some(role_account) => format!("{role_account}/{role_name}"),
             None => role_name.to_owned(),
         };
-        let mut target = Target::new(TargetKind::Role, id);
-        target.name = Some(role_name.into());
-        target.account = role_account.map(Box::from);
+        let mut target = Target::new(TargetKind::Role, strings.share(&id));
+        target.name = Some(strings.share(role_name));
+        target.account = role_account.map(|account| strings.share(account));
         classified.targets.push(target);
     }
     classified
 }
 
-fn iam(record: &Value, operation: &str, account: Option<&str>, actor: &IdentityRef) -> Classified {
+fn iam(
+    record: &Value,
+    operation: &str,
+    account: Option<&str>,
+    actor: &IdentityRef,
+    strings: &StringCache,
+) -> Classified {
     let mut classified = Classified::new(iam_activity(operation));
-    classified.targets = iam_targets(record, operation, account, actor);
+    classified.targets = iam_targets(record, operation, account, actor, strings);
     classified.privileges = iam_privileges(record, operation).into_iter().collect();
     classified
 }
@@ -193,6 +208,7 @@ fn iam_targets(
     operation: &str,
     account: Option<&str>,
     actor: &IdentityRef,
+    strings: &StringCache,
 ) -> Vec<Target> {
     let parameter = |key: &str| json::str_at(record, &["requestParameters", key]);
     let response = |path: &[&str]| {
@@ -209,9 +225,10 @@ fn iam_targets(
             response(&["user", "arn"]),
             account,
             partition,
+            strings,
         )),
         None if CREDENTIAL_OPERATIONS.contains(&operation) => {
-            targets.extend(caller_target(record, actor, account));
+            targets.extend(caller_target(record, actor, account, strings));
         }
         None => {}
     }
@@ -222,6 +239,7 @@ fn iam_targets(
             response(&["role", "arn"]),
             account,
             partition,
+            strings,
         ));
     }
     if let Some(name) = parameter("groupName") {
@@ -231,12 +249,16 @@ fn iam_targets(
             response(&["group", "arn"]),
             account,
             partition,
+            strings,
         ));
     }
     if let Some(policy_arn) = parameter("policyArn") {
-        let mut target = Target::new(TargetKind::Policy, policy_arn);
-        target.name = policy_arn.rsplit('/').next().map(Box::from);
-        target.account = account.map(Box::from);
+        let mut target = Target::new(TargetKind::Policy, strings.share(policy_arn));
+        target.name = policy_arn
+            .rsplit('/')
+            .next()
+            .map(|name| strings.share(name));
+        target.account = account.map(|account| strings.share(account));
         targets.push(target);
     }
     let key = match operation {
@@ -246,7 +268,7 @@ fn iam_targets(
     };
     if let Some(key) = key {
         let mut target = Target::new(TargetKind::AccessKey, key);
-        target.account = account.map(Box::from);
+        target.account = account.map(|account| strings.share(account));
         targets.push(target);
     }
     targets
@@ -254,14 +276,19 @@ fn iam_targets(
 
 /// Returns the calling user as a target, for a request that acts on its own caller. Only IAM
 /// users and the root user own credentials.
-fn caller_target(record: &Value, actor: &IdentityRef, account: Option<&str>) -> Option<Target> {
+fn caller_target(
+    record: &Value,
+    actor: &IdentityRef,
+    account: Option<&str>,
+    strings: &StringCache,
+) -> Option<Target> {
     let identity_type = json::str_at(record, &["userIdentity", "type"])?;
     if !matches!(identity_type, "IAMUser" | "Root") {
         return None;
     }
     let mut target = Target::new(TargetKind::User, actor.key.id.clone());
     target.name = actor.name.clone();
-    target.account = account.map(Box::from);
+    target.account = account.map(|account| strings.share(account));
     Some(target)
 }
 
@@ -275,6 +302,7 @@ fn iam_target(
     response_arn: Option<&str>,
     account: Option<&str>,
     partition: &str,
+    strings: &StringCache,
 ) -> Target {
     let resource = match kind {
         TargetKind::Role => "role",
@@ -282,30 +310,32 @@ fn iam_target(
         _ => "user",
     };
     let id = match (response_arn, account) {
-        (Some(arn), _) => arn.to_owned(),
-        (None, Some(account)) => format!("arn:{partition}:iam::{account}:{resource}/{name}"),
-        (None, None) => name.to_owned(),
+        (Some(arn), _) => strings.share(arn),
+        (None, Some(account)) => {
+            strings.share(&format!("arn:{partition}:iam::{account}:{resource}/{name}"))
+        }
+        (None, None) => strings.share(name),
     };
     let mut target = Target::new(kind, id);
-    target.name = Some(name.into());
-    target.account = account.map(Box::from);
+    target.name = Some(strings.share(name));
+    target.account = account.map(|account| strings.share(account));
     target
 }
 
 /// `arn:aws:iam::111111111111:role/path/Name`: the name is the last segment of the
 /// resource, and the account is the ARN's fifth field.
-fn role_target_from_arn(role_arn: &str) -> Target {
-    let mut target = Target::new(TargetKind::Role, role_arn);
+fn role_target_from_arn(role_arn: &str, strings: &StringCache) -> Target {
+    let mut target = Target::new(TargetKind::Role, strings.share(role_arn));
     target.name = role_arn
         .rsplit('/')
         .next()
         .filter(|name| !name.is_empty() && !name.contains(':'))
-        .map(Box::from);
+        .map(|name| strings.share(name));
     target.account = role_arn
         .split(':')
         .nth(4)
         .filter(|account| !account.is_empty())
-        .map(Box::from);
+        .map(|account| strings.share(account));
     target
 }
 

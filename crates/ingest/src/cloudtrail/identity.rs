@@ -1,12 +1,15 @@
 //! The acting identity and credential of a CloudTrail record, read from `userIdentity`.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use crate::json::Value;
 use riposte_model::{
     Credential, CredentialKind, IdentityKind, IdentityRef, MfaMethod, Provider, RoleSession,
     Sensitive,
 };
 
-use crate::json;
+use crate::{StringCache, json, reuse_or_allocate};
 
 /// Prefix of a long-lived IAM access key id.
 const LONG_LIVED_KEY_PREFIX: &str = "AKIA";
@@ -20,13 +23,15 @@ const WITHHELD: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 /// Returns the identity that made the request described by `record`, from its
 /// `userIdentity` and the access key read from it.
 ///
-/// `account` is the account that recorded the event, used when the identity names none.
+/// `account` is the account that recorded the event, used when the identity names none. The
+/// text of roles, services and accounts is shared through `strings`.
 pub(super) fn actor(
     record: &Value,
     user_identity: Option<&Value>,
     access_key: Option<&str>,
     operation: &str,
     account: Option<&str>,
+    strings: &StringCache,
 ) -> IdentityRef {
     let Some(identity) = user_identity.filter(|value| value.is_object()) else {
         return IdentityRef::unknown(Provider::Aws);
@@ -35,12 +40,12 @@ pub(super) fn actor(
     match text(identity, &["type"]) {
         Some("Root") => root(identity, account),
         Some("IAMUser") => iam_user(record, identity, access_key, operation, account),
-        Some("AssumedRole") => assumed_role(record, identity, account),
+        Some("AssumedRole") => assumed_role(record, identity, account, strings),
         Some("WebIdentityUser") => web_identity_user(identity),
         Some("SAMLUser") => saml_user(identity),
         Some("FederatedUser") => federated_user(identity),
-        Some("AWSService") => aws_service(identity),
-        Some("AWSAccount") => aws_account(identity, account),
+        Some("AWSService") => aws_service(identity, strings),
+        Some("AWSAccount") => aws_account(identity, account, strings),
         _ => identity_center_user(record, identity).unwrap_or_else(|| other(identity)),
     }
 }
@@ -50,7 +55,7 @@ pub(super) fn actor(
 pub(super) fn credential(
     record: &Value,
     user_identity: Option<&Value>,
-    access_key: Option<&str>,
+    access_key: Option<&Arc<str>>,
     service: Option<&str>,
     operation: &str,
 ) -> Credential {
@@ -78,15 +83,15 @@ pub(super) fn credential(
     match access_key {
         Some(key) if key.starts_with(LONG_LIVED_KEY_PREFIX) => Credential {
             kind: CredentialKind::LongLivedKey,
-            id: Some(key.into()),
+            id: Some(Arc::clone(key)),
         },
         Some(key) if key.starts_with(TEMPORARY_KEY_PREFIX) => Credential {
             kind: CredentialKind::TemporaryKey,
-            id: Some(key.into()),
+            id: Some(Arc::clone(key)),
         },
         Some(key) => Credential {
             kind: CredentialKind::Unknown,
-            id: Some(key.into()),
+            id: Some(Arc::clone(key)),
         },
         None if matches!(
             operation,
@@ -104,10 +109,10 @@ pub(super) fn credential(
 
 /// Returns the session of a temporary key: STS issues one key per role or user session, so
 /// the key id identifies the session that later requests replay.
-pub(super) fn session_id(access_key: Option<&str>) -> Option<Sensitive> {
+pub(super) fn session_id(access_key: Option<&Arc<str>>) -> Option<Sensitive> {
     access_key
         .filter(|key| key.starts_with(TEMPORARY_KEY_PREFIX))
-        .map(Sensitive::new)
+        .map(|key| Sensitive::new(Arc::clone(key)))
 }
 
 /// Returns the factor an IAM Identity Center sign-in challenge asked for, from
@@ -177,22 +182,26 @@ pub(super) fn access_key<'a>(user_identity: Option<&'a Value<'a>>) -> Option<&'a
 }
 
 fn with_email(mut identity: IdentityRef, candidates: &[Option<&str>]) -> IdentityRef {
+    let session_name = identity
+        .role_session
+        .as_ref()
+        .map(|session| &session.session_name);
     identity.email = candidates
         .iter()
         .flatten()
         .find(|candidate| looks_like_email(candidate))
-        .map(|email| Box::from(*email));
+        .map(|email| reuse_or_allocate(email, &[identity.name.as_ref(), session_name]));
     identity
 }
 
 fn root(identity: &Value, account: Option<&str>) -> IdentityRef {
     let id = text(identity, &["arn"])
-        .map(str::to_owned)
-        .or_else(|| account.map(|account| format!("arn:aws:iam::{account}:root")))
-        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
-        .unwrap_or_else(|| "root".to_owned());
+        .map(Cow::Borrowed)
+        .or_else(|| account.map(|account| Cow::Owned(format!("arn:aws:iam::{account}:root"))))
+        .or_else(|| text(identity, &["principalId"]).map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed("root"));
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsRoot);
-    actor.name = text(identity, &["userName"]).map(Box::from);
+    actor.name = text(identity, &["userName"]).map(Arc::from);
     actor
 }
 
@@ -219,14 +228,17 @@ fn iam_user(
         return IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
     }
     let id = arn
-        .map(str::to_owned)
-        .or_else(|| Some(format!("arn:aws:iam::{}:user/{}", account?, user_name?)))
-        .or_else(|| principal.map(str::to_owned))
-        .or_else(|| user_name.map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .map(Cow::Borrowed)
+        .or_else(|| {
+            let arn = format!("arn:aws:iam::{}:user/{}", account?, user_name?);
+            Some(Cow::Owned(arn))
+        })
+        .or(principal.map(Cow::Borrowed))
+        .or(user_name.map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed("unknown"));
     let kind = iam_user_kind(record, access_key, operation);
     let mut actor = IdentityRef::new(Provider::Aws, id, kind);
-    actor.name = user_name.map(Box::from);
+    actor.name = user_name.map(Arc::from);
     with_email(actor, &[user_name])
 }
 
@@ -257,7 +269,12 @@ fn iam_user_kind(record: &Value, access_key: Option<&str>, operation: &str) -> I
     }
 }
 
-fn assumed_role(record: &Value, identity: &Value, account: Option<&str>) -> IdentityRef {
+fn assumed_role(
+    record: &Value,
+    identity: &Value,
+    account: Option<&str>,
+    strings: &StringCache,
+) -> IdentityRef {
     let arn = text(identity, &["arn"]);
     // `arn:aws:sts::111111111111:assumed-role/RoleName/SessionName`: a session ARN names the
     // role without its path.
@@ -278,34 +295,37 @@ fn assumed_role(record: &Value, identity: &Value, account: Option<&str>) -> Iden
     });
     // NOTE: without `sessionIssuer`, the role ARN is rebuilt from the session ARN and lacks
     // the role's path, such as `/aws-reserved/sso.amazonaws.com/`.
-    let role_arn = issuer_arn
-        .map(str::to_owned)
-        .or_else(|| Some(format!("arn:aws:iam::{}:role/{}", account?, role_name?)));
+    let role_arn = issuer_arn.map(Cow::Borrowed).or_else(|| {
+        let arn = format!("arn:aws:iam::{}:role/{}", account?, role_name?);
+        Some(Cow::Owned(arn))
+    });
     let source_identity = context
         .and_then(|context| text(context, &["sourceIdentity"]))
         .or_else(|| text(identity, &["sourceIdentity"]));
 
     let id = arn
-        .map(str::to_owned)
+        .map(Cow::Borrowed)
         .or_else(|| {
-            Some(format!(
+            let arn = format!(
                 "arn:aws:sts::{}:assumed-role/{}/{}",
                 account?, role_name?, session_name?
-            ))
+            );
+            Some(Cow::Owned(arn))
         })
-        .or_else(|| text(identity, &["principalId"]).map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .or_else(|| text(identity, &["principalId"]).map(Cow::Borrowed))
+        .unwrap_or(Cow::Borrowed("unknown"));
     let kind = assumed_role_kind(record, context, session_name);
     let mut actor = IdentityRef::new(Provider::Aws, id, kind);
-    actor.name = role_name.map(Box::from);
+    let role_name = role_name.map(|name| strings.share(name));
+    actor.name = role_name.clone();
     if let (Some(role_arn), Some(role_name), Some(session_name)) =
         (role_arn, role_name, session_name)
     {
         actor.role_session = Some(RoleSession {
-            role_arn: role_arn.into(),
-            role_name: role_name.into(),
+            role_arn: strings.share(&role_arn),
+            role_name,
             session_name: session_name.into(),
-            source_identity: source_identity.map(Box::from),
+            source_identity: source_identity.map(Arc::from),
         });
     }
     with_email(actor, &[session_name, source_identity])
@@ -383,7 +403,7 @@ fn web_identity_user(identity: &Value) -> IdentityRef {
         .or_else(|| user_name.map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::WebIdentitySession);
-    actor.name = user_name.map(Box::from);
+    actor.name = user_name.map(Arc::from);
     with_email(actor, &[user_name])
 }
 
@@ -395,7 +415,7 @@ fn saml_user(identity: &Value) -> IdentityRef {
         .or(user_name)
         .unwrap_or("unknown");
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
-    actor.name = user_name.map(Box::from);
+    actor.name = user_name.map(Arc::from);
     with_email(actor, &[user_name])
 }
 
@@ -417,26 +437,26 @@ fn federated_user(identity: &Value) -> IdentityRef {
         .or(name)
         .unwrap_or("unknown");
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AssumedRoleSession);
-    actor.name = name.map(Box::from);
+    actor.name = name.map(Arc::from);
     with_email(actor, &[name])
 }
 
-fn aws_service(identity: &Value) -> IdentityRef {
+fn aws_service(identity: &Value, strings: &StringCache) -> IdentityRef {
     let invoked_by = text(identity, &["invokedBy"]);
     let id = invoked_by
         .or_else(|| text(identity, &["principalId"]))
         .unwrap_or("unknown");
-    let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::AwsService);
-    actor.name = invoked_by.map(Box::from);
+    let mut actor = IdentityRef::new(Provider::Aws, strings.share(id), IdentityKind::AwsService);
+    actor.name = invoked_by.map(|name| strings.share(name));
     actor
 }
 
 /// Builds a principal of another account, which CloudTrail names only by its account.
-fn aws_account(identity: &Value, account: Option<&str>) -> IdentityRef {
+fn aws_account(identity: &Value, account: Option<&str>, strings: &StringCache) -> IdentityRef {
     let id = account
         .or_else(|| text(identity, &["principalId"]))
         .unwrap_or("unknown");
-    IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown)
+    IdentityRef::new(Provider::Aws, strings.share(id), IdentityKind::Unknown)
 }
 
 /// Builds an IAM Identity Center user, named by its identity store and user id in
@@ -454,7 +474,7 @@ fn identity_center_user(record: &Value, identity: &Value) -> Option<IdentityRef>
     let name = text(record, &["additionalEventData", "UserName"])
         .or_else(|| text(identity, &["userName"]));
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Human);
-    actor.name = name.map(Box::from);
+    actor.name = name.map(Arc::from);
     Some(with_email(actor, &[name]))
 }
 
@@ -471,7 +491,7 @@ fn other(identity: &Value) -> IdentityRef {
         .or_else(|| text(identity, &["accountId"]))
         .unwrap_or("unknown");
     let mut actor = IdentityRef::new(Provider::Aws, id, IdentityKind::Unknown);
-    actor.name = user_name.map(Box::from);
+    actor.name = user_name.map(Arc::from);
     with_email(actor, &[user_name])
 }
 

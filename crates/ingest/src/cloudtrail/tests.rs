@@ -21,6 +21,7 @@ fn event(record: &Value) -> Event {
     let context = RecordContext {
         location: None,
         raw: crate::RawRecord::Bytes(&raw),
+        strings: &crate::StringCache::new(),
     };
     match normalize(record, &context).unwrap() {
         Normalized::Event(event) => *event,
@@ -32,6 +33,7 @@ fn error(record: &Value) -> String {
     let context = RecordContext {
         location: None,
         raw: crate::RawRecord::Bytes(b"{}"),
+        strings: &crate::StringCache::new(),
     };
     normalize(record, &context).unwrap_err().to_string()
 }
@@ -191,6 +193,7 @@ fn digest_is_unsupported() {
     let context = RecordContext {
         location: None,
         raw: crate::RawRecord::Bytes(b"{}"),
+        strings: &crate::StringCache::new(),
     };
     match normalize(&digest, &context).unwrap() {
         Normalized::Unsupported { category } => assert_eq!(&*category, "digest"),

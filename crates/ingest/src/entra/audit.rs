@@ -1,6 +1,8 @@
 //! Audit logs (`directoryAudit`): changes to users, groups, roles, applications and
 //! policies.
 
+use std::sync::Arc;
+
 use crate::json::Value;
 use riposte_model::{
     Activity, Credential, Event, IdentityKind, IdentityRef, Outcome, Privilege, PrivilegeKind,
@@ -10,7 +12,7 @@ use riposte_model::{
 use super::common::{self, text};
 use super::shape::Canonical;
 use crate::json;
-use crate::{NormalizeError, RecordContext};
+use crate::{NormalizeError, RecordContext, StringCache};
 
 /// The meaning of an audit activity for riposte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,8 +193,9 @@ pub(super) fn normalize(
         .or(canonical.category)
         .unwrap_or("AuditLogs")
         .trim();
-    let mut targets = targets(canonical);
-    name_unnamed_targets(canonical, &mut targets);
+    let strings = context.strings;
+    let mut targets = targets(canonical, strings);
+    name_unnamed_targets(canonical, &mut targets, strings);
     let meaning = meaning(operation, text(canonical, "category"));
     let (activity, privileges) = match meaning {
         Meaning::Plain(activity) => (activity, Vec::new()),
@@ -219,22 +222,22 @@ pub(super) fn normalize(
         event_id: common::event_id(canonical, &["id"], context),
         time,
         activity,
-        operation: operation.into(),
-        service: text(canonical, "loggedByService").map(Box::from),
+        operation: strings.share(operation),
+        service: text(canonical, "loggedByService").map(|service| strings.share(service)),
         outcome,
         outcome_reason,
-        actor: actor(canonical),
+        actor: actor(canonical, strings),
         credential: Credential::unknown(),
         session_id: None,
         root_session_id: None,
         token_id: None,
-        source: source(canonical),
+        source: source(canonical, strings),
         interactive: None,
         mfa: None,
         targets,
         privileges,
         risk: None,
-        account: common::account(canonical),
+        account: common::account(canonical, strings),
         location: context.location.cloned(),
     })
 }
@@ -376,7 +379,7 @@ fn field_any_case<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
     })
 }
 
-fn targets(canonical: &Canonical<'_>) -> Vec<Target> {
+fn targets(canonical: &Canonical<'_>, strings: &StringCache) -> Vec<Target> {
     let Some(resources) = canonical
         .resource
         .get(&["targetResources"])
@@ -403,8 +406,13 @@ fn targets(canonical: &Canonical<'_>) -> Vec<Target> {
                 },
                 None => TargetKind::Resource,
             };
-            let mut target = Target::new(kind, id.trim());
-            target.name = name.map(|name| Box::from(name.trim()));
+            // A user or a device belongs to one person, so its text is not shared.
+            let text = |text: &str| match kind {
+                TargetKind::User | TargetKind::Device => Arc::from(text.trim()),
+                _ => strings.share(text.trim()),
+            };
+            let mut target = Target::new(kind, text(id));
+            target.name = name.map(text);
             Some(target)
         })
         .collect()
@@ -412,20 +420,20 @@ fn targets(canonical: &Canonical<'_>) -> Vec<Target> {
 
 /// Names group and role targets that have no display name from the `Group.DisplayName`
 /// and `Role.DisplayName` properties that Entra writes on the member's entry.
-fn name_unnamed_targets(canonical: &Canonical<'_>, targets: &mut [Target]) {
+fn name_unnamed_targets(canonical: &Canonical<'_>, targets: &mut [Target], strings: &StringCache) {
     for target in targets.iter_mut().filter(|target| target.name.is_none()) {
         let property = match target.kind {
             TargetKind::Group => "Group.DisplayName",
             TargetKind::Role => "Role.DisplayName",
             _ => continue,
         };
-        target.name = modified_property(canonical, property).map(Box::from);
+        target.name = modified_property(canonical, property).map(|name| strings.share(&name));
     }
 }
 
 /// Reads who acted: the user or the application of `initiatedBy`, else the envelope's
 /// `identity` (a display name such as "Microsoft Azure AD Internal - Jit Provisioning").
-fn actor(canonical: &Canonical<'_>) -> IdentityRef {
+fn actor(canonical: &Canonical<'_>, strings: &StringCache) -> IdentityRef {
     let initiated = |path: &[&str]| canonical.resource.str_at(path);
     let user = common::user_identity(
         initiated(&["initiatedBy", "user", "id"]),
@@ -440,12 +448,17 @@ fn actor(canonical: &Canonical<'_>) -> IdentityRef {
                 .or_else(|| initiated(&["initiatedBy", "app", "appId"])),
             initiated(&["initiatedBy", "app", "displayName"])
                 .or_else(|| initiated(&["initiatedBy", "app", "servicePrincipalName"])),
+            strings,
         )
     };
     let named = || {
-        let identity = common::envelope_text(canonical, "identity")?.trim();
-        let mut named = IdentityRef::new(Provider::Entra, identity, IdentityKind::Unknown);
-        named.name = Some(identity.into());
+        let identity = strings.share(common::envelope_text(canonical, "identity")?.trim());
+        let mut named = IdentityRef::new(
+            Provider::Entra,
+            Arc::clone(&identity),
+            IdentityKind::Unknown,
+        );
+        named.name = Some(identity);
         Some(named)
     };
     user.or_else(app)
@@ -453,13 +466,14 @@ fn actor(canonical: &Canonical<'_>) -> IdentityRef {
         .unwrap_or_else(|| IdentityRef::unknown(Provider::Entra))
 }
 
-fn source(canonical: &Canonical<'_>) -> Source {
+fn source(canonical: &Canonical<'_>, strings: &StringCache) -> Source {
     let address = canonical
         .resource
         .str_at(&["initiatedBy", "user", "ipAddress"])
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
-    source.user_agent = additional_detail(canonical, "User-Agent").map(Box::from);
+    source.user_agent =
+        additional_detail(canonical, "User-Agent").map(|agent| strings.share(agent));
     source
 }
 
@@ -504,6 +518,7 @@ mod tests {
         let context = RecordContext {
             location: None,
             raw: crate::RawRecord::Bytes(b"{}"),
+            strings: &StringCache::new(),
         };
         match entra::normalize(record, &context).unwrap() {
             Normalized::Event(event) => *event,

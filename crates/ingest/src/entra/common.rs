@@ -8,9 +8,10 @@ use riposte_model::{
     Asn, Geo, GeoSource, IdentityKind, IdentityRef, Origin, Provider, Sensitive, Timestamp,
 };
 
+use super::fields::Fields;
 use super::shape::Canonical;
 use crate::json;
-use crate::{NormalizeError, RecordContext, parse_time_value};
+use crate::{NormalizeError, RecordContext, StringCache, parse_time_value, reuse_or_allocate};
 
 /// Reads the event time from the first present resource field of `keys`, else from the
 /// envelope's `time`. A present but unreadable value is an error naming the field as
@@ -63,18 +64,19 @@ pub(super) fn event_id(
         .unwrap_or_else(|| context.fallback_event_id())
 }
 
-/// Returns the Entra tenant that recorded the event.
-pub(super) fn account(canonical: &Canonical<'_>) -> Option<Box<str>> {
-    resource_or_envelope(canonical, &["aadTenantId", "tenantId"])
-}
-
-/// Returns the first present envelope field of `keys`, else the first present resource field.
-pub(super) fn resource_or_envelope(canonical: &Canonical<'_>, keys: &[&str]) -> Option<Box<str>> {
+/// Returns the Entra tenant that recorded the event: the first present envelope field of its
+/// names, else the first present resource field.
+pub(super) fn account(canonical: &Canonical<'_>, strings: &StringCache) -> Option<Arc<str>> {
+    let keys = ["aadTenantId", "tenantId"];
+    let shared_text = |fields: &Fields<'_>, key: &str| match fields.get(&[key])? {
+        Value::String(text) => json::present(text).map(|text| strings.share(text)),
+        other => json::text_of(other).map(|text| strings.share(&text)),
+    };
     keys.iter()
-        .find_map(|key| canonical.envelope.text_at(&[key]))
+        .find_map(|key| shared_text(&canonical.envelope, key))
         .or_else(|| {
             keys.iter()
-                .find_map(|key| canonical.resource.text_at(&[key]))
+                .find_map(|key| shared_text(&canonical.resource, key))
         })
 }
 
@@ -90,7 +92,10 @@ pub(super) fn envelope_text<'a>(canonical: &'a Canonical<'_>, key: &str) -> Opti
 
 /// Returns the text at `key` of the resource as a sensitive value.
 pub(super) fn sensitive(canonical: &Canonical<'_>, key: &str) -> Option<Sensitive> {
-    canonical.resource.text_at(&[key]).map(Sensitive::new)
+    match canonical.resource.get(&[key])? {
+        Value::String(text) => json::present(text).map(Sensitive::new),
+        other => json::text_of(other).map(|text| Sensitive::new(&*text)),
+    }
 }
 
 /// Reads an origin: an IP address (also written with a port or in brackets), or the text
@@ -116,12 +121,12 @@ pub(super) fn origin(text: Option<&str>) -> Origin {
 /// Reads an Entra `location` object (`city`, `state`, `countryOrRegion`, `geoCoordinates`).
 /// Returns `None` when it names no place: Entra writes empty strings and `0.0, 0.0` when it
 /// has no location.
-pub(super) fn geo(location: Option<&Value>) -> Option<Geo> {
+pub(super) fn geo(location: Option<&Value>, strings: &StringCache) -> Option<Geo> {
     let location = location?;
     if !location.is_object() {
         return None;
     }
-    let text = |key: &str| json::str_at(location, &[key]).map(|value| Box::from(value.trim()));
+    let text = |key: &str| json::str_at(location, &[key]).map(|value| strings.share(value.trim()));
     let geo = Geo {
         country: text("countryOrRegion"),
         region: text("state"),
@@ -147,7 +152,7 @@ pub(super) fn asn(canonical: &Canonical<'_>) -> Option<Asn> {
 
 /// Returns the address when `text` has the form of an e-mail address. User principal names
 /// have that form, but anonymized exports write placeholders there.
-pub(super) fn email_of(text: &str) -> Option<Box<str>> {
+pub(super) fn email_of(text: &str) -> Option<&str> {
     let (local, domain) = text.trim().split_once('@')?;
     let valid = !local.is_empty()
         && domain.contains('.')
@@ -155,7 +160,7 @@ pub(super) fn email_of(text: &str) -> Option<Box<str>> {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && !text.contains(char::is_whitespace);
-    valid.then(|| Box::from(text.trim()))
+    valid.then(|| text.trim())
 }
 
 /// Builds a person's identity from a user object id and user principal name. The id is the
@@ -167,19 +172,23 @@ pub(super) fn user_identity(
 ) -> Option<IdentityRef> {
     let key = id.or(principal_name)?;
     let mut identity = IdentityRef::new(Provider::Entra, key.trim(), IdentityKind::Human);
-    identity.name = principal_name.or(display_name).map(Box::from);
-    identity.email = principal_name.and_then(email_of);
+    identity.name = principal_name.or(display_name).map(Arc::from);
+    identity.email = principal_name
+        .and_then(email_of)
+        .map(|email| reuse_or_allocate(email, &[identity.name.as_ref()]));
     Some(identity)
 }
 
-/// Builds an application's identity from a service principal id or application id.
+/// Builds an application's identity from a service principal id or application id. A tenant
+/// has few applications, so their text is shared through `strings`.
 pub(super) fn app_identity(
     kind: IdentityKind,
     id: Option<&str>,
     name: Option<&str>,
+    strings: &StringCache,
 ) -> Option<IdentityRef> {
-    let mut identity = IdentityRef::new(Provider::Entra, id?.trim(), kind);
-    identity.name = name.map(Box::from);
+    let mut identity = IdentityRef::new(Provider::Entra, strings.share(id?.trim()), kind);
+    identity.name = name.map(|name| strings.share(name));
     Some(identity)
 }
 
@@ -197,6 +206,10 @@ pub(super) fn code_of(value: &Value) -> Option<i64> {
 mod tests {
     use super::*;
     use crate::json::test_record as json;
+
+    fn geo(location: Option<&Value>) -> Option<Geo> {
+        super::geo(location, &StringCache::new())
+    }
 
     #[test]
     fn origin_keeps_non_addresses() {
@@ -230,10 +243,7 @@ mod tests {
 
     #[test]
     fn email_requires_a_domain() {
-        assert_eq!(
-            email_of("alice@example.com").as_deref(),
-            Some("alice@example.com")
-        );
+        assert_eq!(email_of("alice@example.com"), Some("alice@example.com"));
         assert_eq!(email_of("ANONYMIZED"), None);
         assert_eq!(email_of("user1"), None);
         assert_eq!(email_of("a@localhost"), None);

@@ -1,5 +1,7 @@
 //! Microsoft Graph activity logs: one record per request made to Microsoft Graph.
 
+use std::sync::Arc;
+
 use riposte_model::{
     Activity, Credential, CredentialKind, Event, IdentityKind, IdentityRef, Outcome, Provider,
     Source, SourceFormat,
@@ -7,7 +9,7 @@ use riposte_model::{
 
 use super::common::{self, text};
 use super::shape::Canonical;
-use crate::{NormalizeError, RecordContext};
+use crate::{NormalizeError, RecordContext, StringCache};
 
 /// The service every Graph activity record is about.
 const SERVICE: &str = "Microsoft Graph";
@@ -18,8 +20,9 @@ pub(super) fn normalize(
     context: &RecordContext<'_>,
 ) -> Result<Event, NormalizeError> {
     let time = common::event_time(canonical, &["timeGenerated"])?;
+    let strings = context.strings;
     let (outcome, outcome_reason) = outcome(canonical);
-    let actor = actor(canonical);
+    let actor = actor(canonical, strings);
     // Every Graph request presents an access token, but a record that names no caller tells
     // nothing about it.
     let credential = if actor.kind == IdentityKind::Unknown {
@@ -33,8 +36,8 @@ pub(super) fn normalize(
     let address = text(canonical, "ipAddress")
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
-    source.user_agent = text(canonical, "userAgent").map(Box::from);
-    source.device_id = text(canonical, "deviceId").map(Box::from);
+    source.user_agent = text(canonical, "userAgent").map(|agent| strings.share(agent));
+    source.device_id = text(canonical, "deviceId").map(Arc::from);
 
     Ok(Event {
         format: SourceFormat::EntraGraphActivity,
@@ -43,8 +46,8 @@ pub(super) fn normalize(
         event_id: common::event_id(canonical, &["requestId", "operationId"], context),
         time,
         activity: Activity::ApiCall,
-        operation: operation(canonical).into(),
-        service: Some(SERVICE.into()),
+        operation: strings.share(&operation(canonical)),
+        service: Some(strings.share(SERVICE)),
         outcome,
         outcome_reason,
         actor,
@@ -60,7 +63,7 @@ pub(super) fn normalize(
         targets: Vec::new(),
         privileges: Vec::new(),
         risk: None,
-        account: common::account(canonical),
+        account: common::account(canonical, strings),
         location: context.location.cloned(),
     })
 }
@@ -113,7 +116,7 @@ fn outcome(canonical: &Canonical<'_>) -> (Outcome, Option<Box<str>>) {
 
 /// Reads the caller: the user of a delegated request, else the service principal of an
 /// application-only request.
-fn actor(canonical: &Canonical<'_>) -> IdentityRef {
+fn actor(canonical: &Canonical<'_>, strings: &StringCache) -> IdentityRef {
     let user = text(canonical, "userId").or_else(|| text(canonical, "userPrincipalObjectID"));
     if let Some(user) = user {
         return IdentityRef::new(Provider::Entra, user.trim(), IdentityKind::Human);
@@ -122,6 +125,7 @@ fn actor(canonical: &Canonical<'_>) -> IdentityRef {
         IdentityKind::EntraServicePrincipal,
         text(canonical, "servicePrincipalId").or_else(|| text(canonical, "appId")),
         None,
+        strings,
     )
     .unwrap_or_else(|| IdentityRef::unknown(Provider::Entra))
 }

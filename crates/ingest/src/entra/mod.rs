@@ -73,25 +73,29 @@ pub fn normalize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StringCache;
     use crate::json::test_record as json;
     use riposte_model::{Activity, Event, IdentityKind, Outcome, SourceFormat};
 
-    fn context() -> RecordContext<'static> {
+    fn context(strings: &StringCache) -> RecordContext<'_> {
         RecordContext {
             location: None,
             raw: crate::RawRecord::Bytes(b"{}"),
+            strings,
         }
     }
 
     fn event(record: &Value) -> Event {
-        match normalize(record, &context()).unwrap() {
+        match normalize(record, &context(&StringCache::new())).unwrap() {
             Normalized::Event(event) => *event,
             Normalized::Unsupported { category } => panic!("unsupported {category}"),
         }
     }
 
     fn error(record: &Value) -> String {
-        normalize(record, &context()).unwrap_err().to_string()
+        normalize(record, &context(&StringCache::new()))
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -142,12 +146,12 @@ mod tests {
             "category": "ProvisioningLogs",
             "properties": {"id": "x"}
         });
-        match normalize(&record, &context()).unwrap() {
+        match normalize(&record, &context(&StringCache::new())).unwrap() {
             Normalized::Unsupported { category } => assert_eq!(&*category, "ProvisioningLogs"),
             Normalized::Event(_) => panic!("expected unsupported"),
         }
         let row = json!({"Type": "AADRiskyUsers", "TimeGenerated": "2024-05-01T10:00:00Z"});
-        match normalize(&row, &context()).unwrap() {
+        match normalize(&row, &context(&StringCache::new())).unwrap() {
             Normalized::Unsupported { category } => assert_eq!(&*category, "AADRiskyUsers"),
             Normalized::Event(_) => panic!("expected unsupported"),
         }

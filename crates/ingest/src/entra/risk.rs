@@ -9,7 +9,7 @@ use riposte_model::{
 use super::common::{self, text};
 use super::shape::{Canonical, RiskSubject};
 use crate::json;
-use crate::{NormalizeError, RecordContext};
+use crate::{NormalizeError, RecordContext, StringCache};
 
 /// Normalizes a risk detection.
 pub(super) fn normalize(
@@ -18,6 +18,7 @@ pub(super) fn normalize(
     context: &RecordContext<'_>,
 ) -> Result<Event, NormalizeError> {
     let time = common::event_time(canonical, &["activityDateTime", "detectedDateTime"])?;
+    let strings = context.strings;
     let risk_type = text(canonical, "riskEventType").or_else(|| text(canonical, "riskType"));
     let risk_source = text(canonical, "source");
     let operation = risk_type
@@ -39,27 +40,27 @@ pub(super) fn normalize(
         event_id: common::event_id(canonical, &["id"], context),
         time,
         activity: Activity::RiskDetected,
-        operation: operation.into(),
-        service: risk_source.map(Box::from),
+        operation: strings.share(operation),
+        service: risk_source.map(|service| strings.share(service)),
         outcome: Outcome::Unknown,
         outcome_reason: None,
-        actor: actor(canonical, subject),
+        actor: actor(canonical, subject, strings),
         credential: Credential::unknown(),
         session_id: None,
         root_session_id: None,
         token_id: None,
-        source: source(canonical),
+        source: source(canonical, strings),
         interactive: None,
         mfa: None,
         targets: Vec::new(),
         privileges: Vec::new(),
         risk,
-        account: common::account(canonical),
+        account: common::account(canonical, strings),
         location: context.location.cloned(),
     })
 }
 
-fn actor(canonical: &Canonical<'_>, subject: RiskSubject) -> IdentityRef {
+fn actor(canonical: &Canonical<'_>, subject: RiskSubject, strings: &StringCache) -> IdentityRef {
     let user = || {
         common::user_identity(
             text(canonical, "userId"),
@@ -73,6 +74,7 @@ fn actor(canonical: &Canonical<'_>, subject: RiskSubject) -> IdentityRef {
             text(canonical, "servicePrincipalId").or_else(|| text(canonical, "appId")),
             text(canonical, "servicePrincipalDisplayName")
                 .or_else(|| text(canonical, "appDisplayName")),
+            strings,
         )
     };
     let found = match subject {
@@ -82,12 +84,12 @@ fn actor(canonical: &Canonical<'_>, subject: RiskSubject) -> IdentityRef {
     found.unwrap_or_else(|| IdentityRef::unknown(Provider::Entra))
 }
 
-fn source(canonical: &Canonical<'_>) -> Source {
+fn source(canonical: &Canonical<'_>, strings: &StringCache) -> Source {
     let address = text(canonical, "ipAddress")
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
-    source.geo = common::geo(canonical.resource.get(&["location"]));
-    source.user_agent = additional_info(canonical, "userAgent").map(Box::from);
+    source.geo = common::geo(canonical.resource.get(&["location"]), strings);
+    source.user_agent = additional_info(canonical, "userAgent").map(|agent| strings.share(agent));
     source
 }
 

@@ -13,7 +13,7 @@ use super::common::{self, text};
 use super::shape::{Canonical, SignInKind};
 use crate::json;
 use crate::text::{contains_ignore_case, starts_with_ignore_case};
-use crate::{NormalizeError, RecordContext};
+use crate::{NormalizeError, RecordContext, StringCache};
 
 /// The operation name Azure Monitor writes for every sign-in log.
 const SIGN_IN_OPERATION: &str = "Sign-in activity";
@@ -34,7 +34,8 @@ pub(super) fn normalize(
     context: &RecordContext<'_>,
 ) -> Result<Event, NormalizeError> {
     let time = common::event_time(canonical, &["createdDateTime"])?;
-    let actor = actor(canonical, kind);
+    let strings = context.strings;
+    let actor = actor(canonical, kind, strings);
     let status = Status::read(canonical);
     let steps = steps(canonical);
     let mfa = mfa_method(canonical, &steps);
@@ -59,8 +60,8 @@ pub(super) fn normalize(
         event_id: common::event_id(canonical, &["id"], context),
         time,
         activity,
-        operation: operation(canonical),
-        service: text(canonical, "appDisplayName").map(Box::from),
+        operation: operation(canonical, strings),
+        service: text(canonical, "appDisplayName").map(|service| strings.share(service)),
         outcome: status.outcome(),
         outcome_reason: status.reason(),
         actor,
@@ -68,28 +69,28 @@ pub(super) fn normalize(
         session_id: common::sensitive(canonical, "sessionId"),
         root_session_id: None,
         token_id: common::sensitive(canonical, "uniqueTokenIdentifier"),
-        source: source(canonical),
+        source: source(canonical, strings),
         interactive: Some(interactive),
         mfa,
-        targets: resource_target(canonical).into_iter().collect(),
+        targets: resource_target(canonical, strings).into_iter().collect(),
         privileges: Vec::new(),
         risk: None,
-        account: common::account(canonical),
+        account: common::account(canonical, strings),
         location: context.location.cloned(),
     })
 }
 
-fn operation(canonical: &Canonical<'_>) -> Arc<str> {
-    common::envelope_text(canonical, "operationName")
+fn operation(canonical: &Canonical<'_>, strings: &StringCache) -> Arc<str> {
+    let operation = common::envelope_text(canonical, "operationName")
         .or(canonical.category)
-        .unwrap_or(SIGN_IN_OPERATION)
-        .into()
+        .unwrap_or(SIGN_IN_OPERATION);
+    strings.share(operation)
 }
 
 /// Reads who signed in. User sign-ins name a person; service principal and managed identity
 /// sign-ins name the application. A user sign-in without a user but with an application is
 /// attributed to the application.
-fn actor(canonical: &Canonical<'_>, kind: SignInKind) -> IdentityRef {
+fn actor(canonical: &Canonical<'_>, kind: SignInKind, strings: &StringCache) -> IdentityRef {
     let user = || {
         common::user_identity(
             text(canonical, "userId"),
@@ -102,6 +103,7 @@ fn actor(canonical: &Canonical<'_>, kind: SignInKind) -> IdentityRef {
             identity_kind,
             text(canonical, "servicePrincipalId").or_else(|| text(canonical, "appId")),
             text(canonical, "servicePrincipalName").or_else(|| text(canonical, "appDisplayName")),
+            strings,
         )
     };
     let found = match kind {
@@ -381,25 +383,25 @@ fn application_credential(canonical: &Canonical<'_>) -> Credential {
     Credential { kind, id }
 }
 
-fn source(canonical: &Canonical<'_>) -> Source {
+fn source(canonical: &Canonical<'_>, strings: &StringCache) -> Source {
     let address = text(canonical, "ipAddress")
         .or_else(|| common::envelope_text(canonical, "callerIpAddress"));
     let mut source = Source::new(common::origin(address));
-    source.geo = common::geo(canonical.resource.get(&["location"]));
+    source.geo = common::geo(canonical.resource.get(&["location"]), strings);
     source.asn = common::asn(canonical);
-    source.user_agent = text(canonical, "userAgent").map(Box::from);
+    source.user_agent = text(canonical, "userAgent").map(|agent| strings.share(agent));
     source.device_id = canonical
         .resource
         .str_at(&["deviceDetail", "deviceId"])
-        .map(|id| Box::from(id.trim()));
+        .map(|id| Arc::from(id.trim()));
     source
 }
 
 /// Returns the resource the token was requested for, such as Microsoft Graph.
-fn resource_target(canonical: &Canonical<'_>) -> Option<Target> {
+fn resource_target(canonical: &Canonical<'_>, strings: &StringCache) -> Option<Target> {
     let id = text(canonical, "resourceId")?;
-    let mut target = Target::new(TargetKind::Application, id.trim());
-    target.name = text(canonical, "resourceDisplayName").map(Box::from);
+    let mut target = Target::new(TargetKind::Application, strings.share(id.trim()));
+    target.name = text(canonical, "resourceDisplayName").map(|name| strings.share(name));
     Some(target)
 }
 
@@ -415,6 +417,7 @@ mod tests {
         let context = RecordContext {
             location: None,
             raw: crate::RawRecord::Bytes(b"{}"),
+            strings: &StringCache::new(),
         };
         match entra::normalize(&crate::json::Value::from(record), &context).unwrap() {
             Normalized::Event(event) => *event,

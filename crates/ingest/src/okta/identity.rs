@@ -1,13 +1,15 @@
 //! The actor, targets and privileges of an Okta event.
 
+use std::sync::Arc;
+
 use crate::json::Value;
 use riposte_model::{
     Activity, IdentityKind, IdentityRef, Privilege, PrivilegeKind, Provider, Target, TargetKind,
 };
 
 use super::known_str;
-use crate::json;
 use crate::text::contains_ignore_case;
+use crate::{StringCache, json, reuse_or_allocate};
 
 /// Returns the actor. `actor.type` gives the kind: `User` is a person, `SystemPrincipal` is
 /// Okta itself, and `PublicClientApp`, `AppInstance` and `Client` are applications acting
@@ -53,9 +55,11 @@ fn identity_of(entry: &Value) -> IdentityRef {
     let mut identity = IdentityRef::new(Provider::Okta, id, kind);
     identity.name = known_str(entry, &["displayName"])
         .or(alternate_id)
-        .map(Box::from);
+        .map(Arc::from);
     if kind == IdentityKind::Human {
-        identity.email = alternate_id.filter(|login| is_email(login)).map(Box::from);
+        identity.email = alternate_id
+            .filter(|login| is_email(login))
+            .map(|login| reuse_or_allocate(login, &[identity.name.as_ref()]));
     }
     identity
 }
@@ -96,7 +100,11 @@ pub(super) fn is_email(text: &str) -> bool {
 /// else their `displayName`. Other targets are named by their `displayName` first, because
 /// their `alternateId` is often an internal code or the id of a parent object, such as the
 /// policy id of a policy rule.
-pub(super) fn targets(record: &Value) -> Vec<Target> {
+///
+/// The text of applications, groups, roles and policies is shared through `strings`. A
+/// user, an application assignment or a factor belongs to one person, so its text is
+/// allocated, or taken from `actor` when the target repeats it.
+pub(super) fn targets(record: &Value, actor: &IdentityRef, strings: &StringCache) -> Vec<Target> {
     let Some(entries) = json::get(record, &["target"]).and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -105,17 +113,44 @@ pub(super) fn targets(record: &Value) -> Vec<Target> {
         .filter_map(|entry| {
             let alternate_id = known_str(entry, &["alternateId"]);
             let id = known_str(entry, &["id"]).or(alternate_id)?;
-            let kind = known_str(entry, &["type"]).map_or(TargetKind::Resource, target_kind);
+            let okta_type = known_str(entry, &["type"]);
+            let kind = okta_type.map_or(TargetKind::Resource, target_kind);
             let display_name = known_str(entry, &["displayName"]);
             let name = match kind {
                 TargetKind::User | TargetKind::Application => alternate_id.or(display_name),
                 _ => display_name.or(alternate_id),
             };
-            let mut target = Target::new(kind, id);
-            target.name = name.map(Box::from);
+            let shared_object =
+                okta_type.is_some_and(|okta_type| is_shared_object(okta_type, kind));
+            let text = |text: &str| {
+                if shared_object {
+                    strings.share(text)
+                } else {
+                    let candidates = [
+                        Some(&actor.key.id),
+                        actor.name.as_ref(),
+                        actor.email.as_ref(),
+                    ];
+                    reuse_or_allocate(text, &candidates)
+                }
+            };
+            let mut target = Target::new(kind, text(id));
+            target.name = name.map(text);
             Some(target)
         })
         .collect()
+}
+
+/// Returns true for an object that the events of many people name: an application
+/// instance, a group, a role or a policy.
+fn is_shared_object(okta_type: &str, kind: TargetKind) -> bool {
+    match kind {
+        TargetKind::Group | TargetKind::Role | TargetKind::Policy => true,
+        TargetKind::Application => ["AppInstance", "PublicClientApp"]
+            .iter()
+            .any(|app| okta_type.eq_ignore_ascii_case(app)),
+        _ => false,
+    }
 }
 
 fn target_kind(okta_type: &str) -> TargetKind {
@@ -196,6 +231,14 @@ fn role_target_name<'a>(record: &'a Value<'a>) -> Option<&'a str> {
 mod tests {
     use super::*;
     use crate::json::test_record as json;
+
+    fn targets(record: &Value) -> Vec<Target> {
+        super::targets(
+            record,
+            &IdentityRef::unknown(Provider::Okta),
+            &StringCache::new(),
+        )
+    }
 
     #[test]
     fn actor_types_map_to_kinds() {

@@ -21,7 +21,7 @@ use crate::json::Value;
 use riposte_model::{Activity, Event, Outcome, Sensitive, SourceFormat};
 
 use crate::json::{self, str_at};
-use crate::{NormalizeError, Normalized, RecordContext, parse_time_value};
+use crate::{NormalizeError, Normalized, RecordContext, StringCache, parse_time_value};
 
 /// Fields that only CloudTrail records carry; CloudTrail also writes an `eventType`
 /// (`AwsApiCall`, `AwsConsoleSignIn`), so the type alone does not tell the two apart.
@@ -57,13 +57,14 @@ pub fn normalize(
     };
     let event_type = event_type(record)?;
 
+    let strings = context.strings;
     let activity = activity::activity_of(event_type);
     let actor = identity::actor(record, activity);
-    let targets = identity::targets(record);
+    let targets = identity::targets(record, &actor, strings);
     let factor = credential::factor(record, event_type, activity);
     let authentication = json::get(record, &["authenticationContext"]);
-    let session_id = session_value(authentication, "externalSessionId");
-    let root_session_id = session_value(authentication, "rootSessionId");
+    let session_id = session_value(authentication, "externalSessionId", None);
+    let root_session_id = session_value(authentication, "rootSessionId", session_id.as_ref());
     let credential = credential::credential(
         record,
         event_type,
@@ -88,8 +89,8 @@ pub fn normalize(
             .map_or_else(|| context.fallback_event_id(), Arc::from),
         time,
         activity,
-        operation: event_type.into(),
-        service: Some(service(record, event_type)),
+        operation: strings.share(event_type),
+        service: Some(service(record, event_type, strings)),
         outcome,
         outcome_reason,
         actor,
@@ -97,7 +98,7 @@ pub fn normalize(
         session_id,
         root_session_id,
         token_id: None,
-        source: network::source(record),
+        source: network::source(record, strings),
         interactive: interactive(record, event_type, activity),
         mfa: credential::mfa_method(activity, factor),
         targets,
@@ -158,19 +159,25 @@ fn outcome(record: &Value, event_type: &str) -> (Outcome, Option<Box<str>>) {
 
 /// Reads a session id from the `authenticationContext`. Okta writes `unknown` when the
 /// request carried no session, as for API calls and some SSO flows.
-fn session_value(authentication: Option<&Value>, key: &str) -> Option<Sensitive> {
-    authentication
-        .and_then(|authentication| known_str(authentication, &[key]))
-        .map(Sensitive::new)
+/// Returns the session id at `key`, sharing the value of `same` when it holds the same id:
+/// the root session of a first sign-in is that session itself.
+fn session_value(
+    authentication: Option<&Value>,
+    key: &str,
+    same: Option<&Sensitive>,
+) -> Option<Sensitive> {
+    let value = authentication.and_then(|authentication| known_str(authentication, &[key]))?;
+    let shared = same.filter(|session| session.expose() == value);
+    Some(shared.map_or_else(|| Sensitive::new(value), Sensitive::clone))
 }
 
-fn service(record: &Value, event_type: &str) -> Box<str> {
+fn service(record: &Value, event_type: &str, strings: &StringCache) -> Arc<str> {
     if activity::is_single_sign_on(event_type) {
         if let Some(name) = identity::signed_in_application(record) {
-            return name.into();
+            return strings.share(name);
         }
     }
-    "okta".into()
+    strings.share("okta")
 }
 
 /// Returns `Some(true)` for sign-ins and authentication steps (`user.session.start`,

@@ -1,12 +1,13 @@
 //! The client side of an Okta event: address, location, network owner and client software.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::json::Value;
 use riposte_model::{Asn, Geo, GeoSource, IpClass, Origin, Source};
 
 use super::known_str;
-use crate::json;
+use crate::{StringCache, json};
 
 /// Builds the event's source.
 ///
@@ -15,7 +16,7 @@ use crate::json;
 /// the `ipChain` entry that contains the origin address. Another entry's location describes
 /// another address, so it is never used. The class stays public unless Okta flagged the
 /// address as a proxy, because enrichment classifies addresses later.
-pub(super) fn source(record: &Value) -> Source {
+pub(super) fn source(record: &Value, strings: &StringCache) -> Source {
     let client = json::get(record, &["client"]);
     let client_str = |path: &[&str]| client.and_then(|client| known_str(client, path));
     let chain: &[Value] = json::get(record, &["request", "ipChain"])
@@ -33,22 +34,23 @@ pub(super) fn source(record: &Value) -> Source {
     });
     let geo = client
         .and_then(|client| json::get(client, &["geographicalContext"]))
-        .and_then(geo)
+        .and_then(|context| geo(context, strings))
         .or_else(|| {
             chain_entry
                 .and_then(|entry| json::get(entry, &["geographicalContext"]))
-                .and_then(geo)
+                .and_then(|context| geo(context, strings))
         });
 
     let security = json::get(record, &["securityContext"]);
     let mut source = Source::new(origin);
     source.geo = geo;
-    source.asn = security.and_then(asn);
+    source.asn = security.and_then(|security| asn(security, strings));
     if security.and_then(|security| json::bool_at(security, &["isProxy"])) == Some(true) {
         source.ip_class = IpClass::Proxy;
     }
-    source.user_agent = client_str(&["userAgent", "rawUserAgent"]).map(Box::from);
-    source.device_id = known_str(record, &["device", "id"]).map(Box::from);
+    source.user_agent =
+        client_str(&["userAgent", "rawUserAgent"]).map(|agent| strings.share(agent));
+    source.device_id = known_str(record, &["device", "id"]).map(Arc::from);
     source
 }
 
@@ -60,8 +62,8 @@ fn parse_origin(address: &str) -> Origin {
 }
 
 /// Reads a `geographicalContext` object, or returns `None` when all its fields are empty.
-fn geo(context: &Value) -> Option<Geo> {
-    let text = |key: &str| known_str(context, &[key]).map(Box::from);
+fn geo(context: &Value, strings: &StringCache) -> Option<Geo> {
+    let text = |key: &str| known_str(context, &[key]).map(|text| strings.share(text));
     let geo = Geo {
         country: text("country"),
         region: text("state"),
@@ -81,13 +83,13 @@ fn geo(context: &Value) -> Option<Geo> {
 
 /// Reads `asNumber` of the `securityContext`, where Okta writes 0 or null when it has no
 /// number.
-fn asn(security: &Value) -> Option<Asn> {
+fn asn(security: &Value, strings: &StringCache) -> Option<Asn> {
     let number = json::u64_at(security, &["asNumber"])
         .and_then(|number| u32::try_from(number).ok())
         .filter(|number| *number != 0)?;
     let organization = known_str(security, &["asOrg"])
         .or_else(|| known_str(security, &["isp"]))
-        .map(Box::from);
+        .map(|organization| strings.share(organization));
     Some(Asn {
         number,
         organization,
@@ -98,6 +100,10 @@ fn asn(security: &Value) -> Option<Asn> {
 mod tests {
     use super::*;
     use crate::json::test_record as json;
+
+    fn source(record: &Value) -> Source {
+        super::source(record, &StringCache::new())
+    }
 
     fn paris() -> Value<'static> {
         json!({"city": "Paris", "state": "Ile-de-France", "country": "France",

@@ -15,15 +15,16 @@ fn normalize(record: &Value, context: &RecordContext<'_>) -> Result<Normalized, 
     super::normalize(&crate::json::Value::from(record), context)
 }
 
-fn context(raw: &[u8]) -> RecordContext<'_> {
+fn context<'a>(raw: &'a [u8], strings: &'a StringCache) -> RecordContext<'a> {
     RecordContext {
         location: None,
         raw: crate::RawRecord::Bytes(raw),
+        strings,
     }
 }
 
 fn event_of(record: &Value) -> Event {
-    match normalize(record, &context(b"{}")) {
+    match normalize(record, &context(b"{}", &StringCache::new())) {
         Ok(Normalized::Event(event)) => *event,
         Ok(Normalized::Unsupported { category }) => panic!("unsupported: {category}"),
         Err(error) => panic!("rejected: {error}"),
@@ -31,7 +32,7 @@ fn event_of(record: &Value) -> Event {
 }
 
 fn error_of(record: &Value) -> String {
-    match normalize(record, &context(b"{}")) {
+    match normalize(record, &context(b"{}", &StringCache::new())) {
         Err(error) => error.to_string(),
         Ok(_) => panic!("expected an error for {record}"),
     }
@@ -249,7 +250,8 @@ fn missing_uuid_gets_a_digest_id() {
     let mut record = sign_in();
     record.as_object_mut().unwrap().remove("uuid");
     let raw = serde_json::to_vec(&record).unwrap();
-    let context = context(&raw);
+    let strings = StringCache::new();
+    let context = context(&raw, &strings);
     let Ok(Normalized::Event(event)) = normalize(&record, &context) else {
         panic!("expected an event");
     };
@@ -267,6 +269,7 @@ fn location_is_kept() {
     let context = RecordContext {
         location: Some(&location),
         raw: crate::RawRecord::Bytes(raw),
+        strings: &StringCache::new(),
     };
     let Ok(Normalized::Event(event)) = normalize(&sign_in(), &context) else {
         panic!("expected an event");
