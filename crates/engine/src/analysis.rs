@@ -3,6 +3,7 @@
 //! with a state store, the batch of changes to save.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
@@ -90,12 +91,24 @@ impl Analysis {
 
     /// Runs the detectors on one event, then lets the actor's baseline and the identity graph
     /// learn from it.
-    pub(crate) fn observe(&mut self, event: &Event) {
+    pub(crate) fn observe(&mut self, event: &mut Event) {
         if self.failure.is_some() {
             return;
         }
+        self.share_actor_key(event);
         if let Err(error) = self.try_observe(event) {
             self.failure = Some(error);
+        }
+    }
+
+    /// Points the actor's key at the text of the same key that this run stored first. The
+    /// detectors keep state per identity in maps keyed by copies of it, and keys that share
+    /// their text compare equal by address, without reading text that has left the cache.
+    fn share_actor_key(&self, event: &mut Event) {
+        if let Some((stored, _)) = self.identities.get_key_value(&event.actor.key)
+            && !Arc::ptr_eq(&stored.id, &event.actor.key.id)
+        {
+            event.actor.key.id = Arc::clone(&stored.id);
         }
     }
 
@@ -391,4 +404,31 @@ fn first_graph_sight(known: &mut Known, event: &Event) -> bool {
     let first = known.graph_kinds & bit == 0;
     known.graph_kinds |= bit;
     first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use riposte_detect::testing::EventBuilder;
+
+    #[test]
+    fn actor_key_shares_stored_text() {
+        let mut analysis = Analysis::new(
+            &DetectionSettings::default(),
+            &BaselineSettings::default(),
+            Inventory::default(),
+            None,
+        );
+        let mut first = EventBuilder::new("alice@example.com", "2024-05-01T09:00:00Z").build();
+        let mut second = EventBuilder::new("alice@example.com", "2024-05-01T09:05:00Z")
+            .id("second")
+            .build();
+        assert!(!Arc::ptr_eq(&first.actor.key.id, &second.actor.key.id));
+
+        analysis.observe(&mut first);
+        analysis.observe(&mut second);
+
+        assert!(Arc::ptr_eq(&first.actor.key.id, &second.actor.key.id));
+        assert_eq!(&*second.actor.key.id, "alice@example.com");
+    }
 }

@@ -232,7 +232,7 @@ impl Run<'_> {
             let Self {
                 order, analysis, ..
             } = self;
-            order.flush(&mut |ready| analysis.observe(&ready));
+            order.flush(&mut |mut ready| analysis.observe(&mut ready));
         }
         let checkpoints: Vec<riposte_store::Checkpoint> = progress
             .iter()
@@ -296,7 +296,7 @@ impl Run<'_> {
         let Self {
             order, analysis, ..
         } = self;
-        order.push(event, &mut |ready| analysis.observe(&ready));
+        order.push(event, &mut |mut ready| analysis.observe(&mut ready));
     }
 
     /// Stores this run's findings and incidents, keyed by their identities' ids.
