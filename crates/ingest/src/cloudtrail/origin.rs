@@ -52,50 +52,50 @@ fn is_service_name(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn parse_text(value: Option<&str>) -> Origin {
-        parse(value, &StringCache::new())
+    fn parse(value: Option<&str>) -> Origin {
+        super::parse(value, &StringCache::new())
     }
 
     #[test]
     fn addresses_are_parsed() {
         assert_eq!(
-            parse_text(Some("203.0.113.7")),
+            parse(Some("203.0.113.7")),
             Origin::Ip("203.0.113.7".parse().unwrap())
         );
         assert_eq!(
-            parse_text(Some("2001:db8::7")),
+            parse(Some("2001:db8::7")),
             Origin::Ip("2001:db8::7".parse().unwrap())
         );
         assert_eq!(
-            parse_text(Some(" 198.51.100.4 ")),
+            parse(Some(" 198.51.100.4 ")),
             Origin::Ip("198.51.100.4".parse().unwrap())
         );
     }
 
     #[test]
     fn aws_internal_in_any_case() {
-        assert_eq!(parse_text(Some("AWS Internal")), Origin::AwsInternal);
-        assert_eq!(parse_text(Some("aws internal")), Origin::AwsInternal);
-        assert_eq!(parse_text(Some("aws.internal")), Origin::AwsInternal);
-        assert_eq!(parse_text(Some("AWS.Internal")), Origin::AwsInternal);
+        assert_eq!(parse(Some("AWS Internal")), Origin::AwsInternal);
+        assert_eq!(parse(Some("aws internal")), Origin::AwsInternal);
+        assert_eq!(parse(Some("aws.internal")), Origin::AwsInternal);
+        assert_eq!(parse(Some("AWS.Internal")), Origin::AwsInternal);
     }
 
     #[test]
     fn service_names_are_services() {
         assert_eq!(
-            parse_text(Some("ec2.amazonaws.com")),
+            parse(Some("ec2.amazonaws.com")),
             Origin::AwsService("ec2.amazonaws.com".into())
         );
         assert_eq!(
-            parse_text(Some("cloudformation.amazonaws.com")),
+            parse(Some("cloudformation.amazonaws.com")),
             Origin::AwsService("cloudformation.amazonaws.com".into())
         );
         assert_eq!(
-            parse_text(Some("resource-explorer-2.amazonaws.com")),
+            parse(Some("resource-explorer-2.amazonaws.com")),
             Origin::AwsService("resource-explorer-2.amazonaws.com".into())
         );
         assert_eq!(
-            parse_text(Some("console.example.com")),
+            parse(Some("console.example.com")),
             Origin::AwsService("console.example.com".into())
         );
     }
@@ -103,26 +103,23 @@ mod tests {
     #[test]
     fn malformed_values_are_unparsed() {
         assert_eq!(
-            parse_text(Some("00.000.000.00")),
+            parse(Some("00.000.000.00")),
             Origin::Unparsed("00.000.000.00".into())
         );
         assert_eq!(
-            parse_text(Some("203.0.113.300")),
+            parse(Some("203.0.113.300")),
             Origin::Unparsed("203.0.113.300".into())
         );
+        assert_eq!(parse(Some("unknown")), Origin::Unparsed("unknown".into()));
         assert_eq!(
-            parse_text(Some("unknown")),
-            Origin::Unparsed("unknown".into())
-        );
-        assert_eq!(
-            parse_text(Some("203.0.113.7:443")),
+            parse(Some("203.0.113.7:443")),
             Origin::Unparsed("203.0.113.7:443".into())
         );
     }
 
     #[test]
     fn empty_values_are_no_origin() {
-        assert_eq!(parse_text(None), Origin::None);
-        assert_eq!(parse_text(Some("  ")), Origin::None);
+        assert_eq!(parse(None), Origin::None);
+        assert_eq!(parse(Some("  ")), Origin::None);
     }
 }

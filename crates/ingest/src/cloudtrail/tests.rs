@@ -828,3 +828,23 @@ fn instance_id_detection() {
     assert!(!is_instance_id("0123456789abcdef0"));
     assert!(!is_instance_id("ci-0a1b2c3d"));
 }
+
+#[test]
+fn temporary_key_shares_session_value() {
+    let event = event(&call(role_identity("ada@example.com"), json!({})));
+    let key = event.credential.id.as_deref().unwrap();
+    let session = event.session_id.as_ref().unwrap().expose();
+    assert_eq!(key, "ASIAEXAMPLESESSION01");
+    assert_eq!(key.as_ptr(), session.as_ptr());
+    // The session name is the e-mail address.
+    let actor = &event.actor;
+    let session_name = &actor.role_session.as_ref().unwrap().session_name;
+    assert!(std::sync::Arc::ptr_eq(
+        actor.email.as_ref().unwrap(),
+        session_name
+    ));
+    assert!(std::sync::Arc::ptr_eq(
+        actor.name.as_ref().unwrap(),
+        &actor.role_session.as_ref().unwrap().role_name
+    ));
+}

@@ -64,8 +64,8 @@ pub(super) fn event_id(
         .unwrap_or_else(|| context.fallback_event_id())
 }
 
-/// Returns the Entra tenant that recorded the event: the first present envelope field of its
-/// names, else the first present resource field.
+/// Returns the Entra tenant that recorded the event, from `aadTenantId` or `tenantId` in the
+/// envelope, else in the resource.
 pub(super) fn account(canonical: &Canonical<'_>, strings: &StringCache) -> Option<Arc<str>> {
     let keys = ["aadTenantId", "tenantId"];
     let shared_text = |fields: &Fields<'_>, key: &str| match fields.get(&[key])? {

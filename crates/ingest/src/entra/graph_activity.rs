@@ -46,7 +46,8 @@ pub(super) fn normalize(
         event_id: common::event_id(canonical, &["requestId", "operationId"], context),
         time,
         activity: Activity::ApiCall,
-        operation: strings.share(&operation(canonical)),
+        // A request path often names one object, so it is not shared.
+        operation: operation(canonical).into(),
         service: Some(strings.share(SERVICE)),
         outcome,
         outcome_reason,

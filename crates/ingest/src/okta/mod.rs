@@ -158,9 +158,9 @@ fn outcome(record: &Value, event_type: &str) -> (Outcome, Option<Box<str>>) {
 }
 
 /// Reads a session id from the `authenticationContext`. Okta writes `unknown` when the
-/// request carried no session, as for API calls and some SSO flows.
-/// Returns the session id at `key`, sharing the value of `same` when it holds the same id:
-/// the root session of a first sign-in is that session itself.
+/// request carried no session, as for API calls and some SSO flows. When `same` contains
+/// the same id, as the root session id of a session that is its own root does, its value is
+/// shared.
 fn session_value(
     authentication: Option<&Value>,
     key: &str,

@@ -373,3 +373,49 @@ fn hostile_shapes_do_not_panic() {
         );
     }
 }
+
+#[test]
+fn equal_root_session_shares_value() {
+    let mut record = sign_in();
+    record["authenticationContext"]["rootSessionId"] = json!("102SessionSecretEXAMPLE");
+    let event = event_of(&record);
+    let session = event.session_id.as_ref().unwrap().expose();
+    let root = event.root_session_id.as_ref().unwrap().expose();
+    assert_eq!(root, "102SessionSecretEXAMPLE");
+    assert_eq!(session.as_ptr(), root.as_ptr());
+}
+
+#[test]
+fn repeated_text_shared_across_events() {
+    let mut record = sign_in();
+    record["target"] = json!([
+        {"id": "00u1a2b3c4EXAMPLE", "type": "User", "alternateId": "ada@example.com"},
+        {"id": "0oa1EXAMPLE", "type": "AppInstance", "alternateId": "Payroll"}
+    ]);
+    let strings = StringCache::new();
+    let normalized = || match normalize(&record, &context(b"{}", &strings)) {
+        Ok(Normalized::Event(event)) => event,
+        _ => panic!("expected an event"),
+    };
+    let (first, second) = (normalized(), normalized());
+
+    let agent = |event: &Event| event.source.user_agent.clone().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&agent(&first), &agent(&second)));
+    assert!(std::sync::Arc::ptr_eq(
+        &first.targets[1].id,
+        &second.targets[1].id
+    ));
+    // The user target is the actor, whose text it shares; a person's text is not cached.
+    assert!(std::sync::Arc::ptr_eq(
+        &first.targets[0].id,
+        &first.actor.key.id
+    ));
+    assert!(std::sync::Arc::ptr_eq(
+        first.targets[0].name.as_ref().unwrap(),
+        first.actor.email.as_ref().unwrap()
+    ));
+    assert!(!std::sync::Arc::ptr_eq(
+        &first.actor.key.id,
+        &second.actor.key.id
+    ));
+}
