@@ -166,11 +166,8 @@ fn record_use(uses: &mut Vec<AddressUse>, event: &Event) {
         .find(|existing| existing.identity.key == event.actor.key)
     {
         if event.time >= existing.time {
-            // Updated in place: the identity rarely changes between uses, so it is copied
-            // only when it does.
-            if existing.identity != event.actor {
-                existing.identity = event.actor.clone();
-            }
+            // The identity's text is shared, so copying it costs less than comparing it.
+            existing.identity = event.actor.clone();
             existing.time = event.time;
             existing.evidence = Evidence::of(event);
         }
