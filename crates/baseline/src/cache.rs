@@ -198,8 +198,8 @@ impl BaselineCache {
     }
 
     /// Returns the baseline of `id` as [`BaselineCache::get_or_load`] does, looking first in
-    /// `hint`, the slot that [`CachedBaseline::slot`] gave for `id` before. A slot holds one
-    /// identity at a time, so a hint whose slot now holds another identity is ignored. A
+    /// `hint`, the slot that [`CachedBaseline::slot`] gave for `id` before. A slot contains one
+    /// identity at a time, so a hint whose slot now contains another identity is ignored. A
     /// correct hint saves the lookup in the index, whose entry is rarely in cache.
     pub fn get_or_load_at<E>(
         &mut self,
@@ -427,7 +427,8 @@ impl CachedBaseline<'_> {
         self.entry.id
     }
 
-    /// Returns the slot that holds the baseline, a hint for [`BaselineCache::get_or_load_at`].
+    /// Returns the slot that contains the baseline, a hint for
+    /// [`BaselineCache::get_or_load_at`].
     pub fn slot(&self) -> u32 {
         self.slot
     }

@@ -213,7 +213,7 @@ fn capacity_comes_from_settings() {
 }
 
 #[test]
-fn slot_hint_finds_the_baseline_and_keeps_recency() {
+fn slot_hint_finds_baseline() {
     let mut cache = cache(2);
     let slot = cache.get_or_load(1, empty).unwrap().slot();
     cache.get_or_load(2, empty).unwrap();
@@ -226,7 +226,7 @@ fn slot_hint_finds_the_baseline_and_keeps_recency() {
 }
 
 #[test]
-fn stale_slot_hint_is_ignored() {
+fn stale_slot_hint_ignored() {
     let mut cache = cache(1);
     learn(&mut cache, 1, "2024-05-06T09:00:00Z");
     let slot = cache.get_or_load(1, empty).unwrap().slot();
