@@ -7,9 +7,8 @@
 //! already left is late: it is passed on at once and counted.
 //!
 //! A record seen twice has the same provider, event id and event time, so its copies meet in
-//! the buffer or shortly after, and only the first is kept. An id is remembered while its
-//! event is in the buffer, and for at least the next `max_buffered` arrivals, at most twice
-//! as many.
+//! the buffer or shortly after, and only the first is kept. Ids are remembered for events in
+//! the buffer and for up to `max_buffered` events after they leave.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
@@ -43,11 +42,19 @@ impl Default for OrderingSettings {
     }
 }
 
-/// An entry for the id of a buffered or recently arrived event.
+/// An entry for the id of a buffered or recently released event.
 struct SeenId {
     provider: Provider,
     id: Arc<str>,
-    /// The event's position in arrival order, by which a sweep decides to forget the id.
+    /// The event's position in arrival order, unique per entry. Forgetting finds the entry by
+    /// it without comparing ids, whose text has usually left the cache by then.
+    arrival: u64,
+}
+
+/// A released id waiting to be forgotten: its hash and the arrival number of its entry.
+#[derive(Clone, Copy)]
+struct ReleasedId {
+    hash: u64,
     arrival: u64,
 }
 
@@ -58,17 +65,21 @@ struct Entry {
     time: Timestamp,
     provider: Provider,
     id_hash: u64,
+    /// The hash of the event's entry in `ReorderBuffer::seen`, seeded per process: it never
+    /// orders anything.
+    seen_hash: u64,
     /// The event's position in arrival order, which its entry in `seen` records too.
     arrival: u64,
     event: Box<Event>,
 }
 
 impl Entry {
-    fn new(event: Box<Event>, arrival: u64) -> Self {
+    fn new(event: Box<Event>, seen_hash: u64, arrival: u64) -> Self {
         Self {
             time: event.time,
             provider: event.format.provider(),
             id_hash: stable_hash(&event.event_id),
+            seen_hash,
             arrival,
             event,
         }
@@ -158,12 +169,6 @@ impl Pending {
             self.run.pop_front()
         }
     }
-
-    /// Returns the arrival numbers of the entries, in no particular order.
-    fn arrivals(&self) -> impl Iterator<Item = u64> {
-        let heap = self.heap.iter().map(|Reverse(entry)| entry);
-        self.run.iter().chain(heap).map(|entry| entry.arrival)
-    }
 }
 
 /// Counts of what the buffer did besides ordering.
@@ -181,13 +186,13 @@ pub struct ReorderBuffer {
     max_lateness: chrono::TimeDelta,
     capacity: usize,
     pending: Pending,
-    /// Ids of buffered events and of recently arrived ones, hashed with `hasher`.
+    /// Ids of buffered events and of recently released ones, hashed with `hasher`.
     seen: HashTable<SeenId>,
     hasher: RandomState,
+    /// Released ids in release order, forgotten oldest first.
+    released: VecDeque<ReleasedId>,
     /// How many events have arrived so far, not counting duplicates.
     arrivals: u64,
-    /// The number of arrivals at which `seen` is next swept.
-    next_sweep: u64,
     latest: Option<Timestamp>,
     last_released: Option<Timestamp>,
     stats: OrderStats,
@@ -203,8 +208,8 @@ impl ReorderBuffer {
             pending: Pending::default(),
             seen: HashTable::new(),
             hasher: RandomState::default(),
+            released: VecDeque::new(),
             arrivals: 0,
-            next_sweep: settings.max_buffered_events.max(1) as u64,
             latest: None,
             last_released: None,
             stats: OrderStats::default(),
@@ -230,18 +235,16 @@ impl ReorderBuffer {
         let arrival = self.arrivals;
         self.arrivals += 1;
         self.insert_seen(hash, provider, id, arrival);
-        if self.arrivals >= self.next_sweep {
-            self.forget_old_ids();
-        }
         if self.last_released.is_some_and(|last| event.time < last) {
             self.stats.late += 1;
+            self.forget_after_release(hash, arrival);
             release(event);
             return;
         }
         if self.latest.is_none_or(|latest| event.time > latest) {
             self.latest = Some(event.time);
         }
-        self.pending.push(Entry::new(event, arrival));
+        self.pending.push(Entry::new(event, hash, arrival));
 
         while self.pending.len() > self.capacity {
             self.stats.forced += 1;
@@ -270,10 +273,17 @@ impl ReorderBuffer {
     }
 
     fn release_one(&mut self, release: &mut dyn FnMut(Box<Event>)) {
-        let Some(Entry { event, .. }) = self.pending.pop_first() else {
+        let Some(Entry {
+            event,
+            seen_hash,
+            arrival,
+            ..
+        }) = self.pending.pop_first()
+        else {
             return;
         };
         self.last_released = Some(event.time);
+        self.forget_after_release(seen_hash, arrival);
         release(event);
     }
 
@@ -289,22 +299,26 @@ impl ReorderBuffer {
         });
     }
 
-    /// Forgets the ids that arrived more than `capacity` arrivals ago, except those of
-    /// events still buffered. It runs every `capacity` arrivals and reads the table in one
-    /// pass, where forgetting ids one at a time would look up a cold entry for each.
+    /// Queues the id of a released event to be forgotten once `capacity` later ids have
+    /// been released, and forgets those whose turn has come. The entry itself is not
+    /// touched: an id counts as seen whether its event is buffered or released.
+    fn forget_after_release(&mut self, hash: u64, arrival: u64) {
+        self.released.push_back(ReleasedId { hash, arrival });
+        self.forget_old_ids();
+    }
+
     fn forget_old_ids(&mut self) {
-        let capacity = self.capacity as u64;
-        let threshold = self.arrivals.saturating_sub(capacity);
-        let mut buffered_old: Vec<u64> = self
-            .pending
-            .arrivals()
-            .filter(|&arrival| arrival < threshold)
-            .collect();
-        buffered_old.sort_unstable();
-        self.seen.retain(|seen| {
-            seen.arrival >= threshold || buffered_old.binary_search(&seen.arrival).is_ok()
-        });
-        self.next_sweep = self.arrivals.saturating_add(capacity);
+        while self.released.len() > self.capacity {
+            let Some(old) = self.released.pop_front() else {
+                break;
+            };
+            if let Ok(entry) = self
+                .seen
+                .find_entry(old.hash, |seen| seen.arrival == old.arrival)
+            {
+                entry.remove();
+            }
+        }
     }
 }
 
@@ -430,34 +444,12 @@ mod tests {
                 event("b", "2024-01-01T00:00:01Z"),
                 event("c", "2024-01-01T00:00:02Z"),
                 event("d", "2024-01-01T00:00:03Z"),
-                // `a` arrived four events before, so it is forgotten. `d` arrived one event
-                // before, so it is remembered.
+                // Four ids were released after `a`, and only the last two are remembered.
                 event("a", "2024-01-01T00:00:04Z"),
                 event("d", "2024-01-01T00:00:05Z"),
             ],
         );
         assert_eq!(out, ["a", "b", "c", "d", "a"]);
-        assert_eq!(buffer.stats().duplicates, 1);
-    }
-
-    #[test]
-    fn buffered_id_outlives_sweeps() {
-        let mut buffer = ReorderBuffer::new(&settings(3600, 3));
-        // `x` is the latest event, so it stays buffered while the full buffer releases the
-        // others, and several sweeps run before its copy arrives.
-        let mut events = vec![event("x", "2024-01-01T00:30:00Z")];
-        for second in 0..10 {
-            events.push(event(
-                &format!("e{second}"),
-                &format!("2024-01-01T00:00:{second:02}Z"),
-            ));
-        }
-        events.push(event("x", "2024-01-01T00:30:00Z"));
-
-        let out = run(&mut buffer, events);
-
-        assert_eq!(out.len(), 11);
-        assert_eq!(out.last().map(String::as_str), Some("x"));
         assert_eq!(buffer.stats().duplicates, 1);
     }
 
@@ -488,8 +480,7 @@ mod tests {
             event.time = time;
             buffer.push(Box::new(event), &mut |_| {});
         }
-        // The ids of the buffered events and of the last 20 arrivals at most.
-        assert!(buffer.seen.len() <= 30, "{}", buffer.seen.len());
+        assert!(buffer.seen.len() <= 20, "{}", buffer.seen.len());
     }
 
     /// One step of a sequence run against [`Pending`] and a plain heap.
@@ -511,7 +502,7 @@ mod tests {
             .id(&format!("e{id}"))
             .build();
         event.time += chrono::TimeDelta::seconds(second);
-        Entry::new(Box::new(event), 0)
+        Entry::new(Box::new(event), 0, 0)
     }
 
     proptest! {
