@@ -17,10 +17,15 @@ use libdeflate_sys::{
     libdeflate_gzip_decompress_ex, libdeflate_result_LIBDEFLATE_SUCCESS,
 };
 
-/// The largest output decompressed at once, in bytes. Larger files are streamed, so that the
-/// inputs open side by side (64 at most in a hunt) take at most 512 MiB. A CloudTrail file
-/// covers five minutes of one account and region and is usually far smaller.
+/// The largest output decompressed at once, in bytes, and the largest compressed file read
+/// whole. Larger files are streamed. An open input then keeps at most 16 MiB: its content,
+/// or its compressed bytes when they go to the streaming decoder. A hunt opens at most 64
+/// inputs side by side. A CloudTrail file covers five minutes of one account and region and
+/// is usually far smaller.
 pub(crate) const MAX_WHOLE_OUTPUT: usize = 8 * 1024 * 1024;
+
+/// FHCRC, the flag of a header that ends with a CRC-16 of itself (RFC 1952).
+const FLAG_HEADER_CRC: u8 = 0x02;
 
 /// Output buffers of files read to their end, kept for the next files. A new buffer of a
 /// few MiB is mapped fresh by the allocator, and the kernel zeroes each of its pages on first
@@ -116,6 +121,12 @@ impl Drop for Decompressor {
 /// Returns the content of `compressed` when it is exactly one valid gzip member whose output
 /// is at most [`MAX_WHOLE_OUTPUT`] bytes, or `None` otherwise.
 pub(crate) fn gunzip_whole(compressed: &[u8]) -> Option<Content> {
+    // libdeflate skips a header's CRC-16 (flag FHCRC) without checking it, so such a header
+    // goes to the streaming decoder, which checks it.
+    let flags = *compressed.get(3)?;
+    if flags & FLAG_HEADER_CRC != 0 {
+        return None;
+    }
     // ISIZE, the last four bytes, is the member's output size modulo 2^32 (RFC 1952).
     let trailer = compressed.last_chunk::<4>()?;
     let size = usize::try_from(u32::from_le_bytes(*trailer)).ok()?;
@@ -192,6 +203,15 @@ mod tests {
             .unwrap();
 
         assert_eq!(read, short);
+    }
+
+    #[test]
+    fn header_crc_is_streamed() {
+        let mut file = gzip(b"{\"a\":1}\n");
+        // A header with FHCRC set and a CRC-16 that is wrong, since it is never computed.
+        file[3] |= FLAG_HEADER_CRC;
+        file.splice(10..10, [0x34, 0x12]);
+        assert!(gunzip_whole(&file).is_none());
     }
 
     #[test]

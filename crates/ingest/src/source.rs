@@ -291,11 +291,16 @@ mod tests {
         let mut trailing = one.clone();
         trailing.extend(b"garbage");
         let truncated = one.get(..one.len() - 20).unwrap().to_vec();
+        // FHCRC set, with a wrong CRC-16 after the fixed header.
+        let mut header_crc = one.clone();
+        header_crc[3] |= 0x02;
+        header_crc.splice(10..10, [0x34, 0x12]);
         for bytes in [
             one,
             two,
             trailing,
             truncated,
+            header_crc,
             b"{\"plain\":true}\n".to_vec(),
             Vec::new(),
         ] {
