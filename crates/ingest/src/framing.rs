@@ -359,8 +359,20 @@ impl<R: BufRead> Framer<R> {
     where
         F: FnOnce(Next<'_>) -> T,
     {
-        let Ok(chunk) = self.reader.fill_buf() else {
-            return Err(handle);
+        let chunk = match self.reader.fill_buf() {
+            Ok(chunk) => chunk,
+            // The reader retries an interrupted read.
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Err(handle),
+            // A decoder may report an error once and then the end of its input, as flate2
+            // does for a wrong checksum, so the error is handed on here, not read again.
+            Err(error) => {
+                self.finished = true;
+                return Ok(handle(Next::Item(FrameItem::ReadError {
+                    line: self.line,
+                    index: self.index,
+                    error,
+                })));
+            }
         };
         let Some(found) = find(chunk) else {
             return Err(handle);
@@ -1174,6 +1186,45 @@ mod tests {
             described.push(frame);
         }
         (described, parsed)
+    }
+
+    /// Reads its bytes, then fails once, then reports the end, as flate2 does for a gzip
+    /// stream with a wrong checksum.
+    struct FailsOnceAtEnd {
+        bytes: io::Cursor<Vec<u8>>,
+        failed: bool,
+    }
+
+    impl io::Read for FailsOnceAtEnd {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let count = self.bytes.read(buffer)?;
+            if count > 0 || self.failed {
+                return Ok(count);
+            }
+            self.failed = true;
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "checksum mismatch",
+            ))
+        }
+    }
+
+    #[test]
+    fn error_after_last_line_is_reported() {
+        for input in [&b"{\"a\":1}\n{\"b\":2}\n"[..], b"[{\"a\":1},{\"b\":2}"] {
+            let reader = FailsOnceAtEnd {
+                bytes: io::Cursor::new(input.to_vec()),
+                failed: false,
+            };
+            let mut framer = Framer::new(io::BufReader::with_capacity(64, reader));
+            let mut errors = 0;
+            while let Some(()) = framer.next_with(|next| {
+                if let Next::Item(FrameItem::ReadError { .. }) = next {
+                    errors += 1;
+                }
+            }) {}
+            assert_eq!(errors, 1, "{}", String::from_utf8_lossy(input));
+        }
     }
 
     #[test]
