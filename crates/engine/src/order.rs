@@ -299,9 +299,9 @@ impl ReorderBuffer {
         });
     }
 
-    /// Queues the id of a released event to be forgotten once `capacity` later ids have
-    /// been released, and forgets those whose turn has come. The entry itself is not
-    /// touched: an id counts as seen whether its event is buffered or released.
+    /// Queues the id of a released event to be dropped once `capacity` later ids have been
+    /// released, and drops those whose turn has come. The entry itself is not touched,
+    /// because an id counts as seen whether its event is buffered or released.
     fn forget_after_release(&mut self, hash: u64, arrival: u64) {
         self.released.push_back(ReleasedId { hash, arrival });
         self.forget_old_ids();

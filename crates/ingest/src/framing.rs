@@ -309,14 +309,7 @@ impl<R: BufRead> Framer<R> {
                     Err(back) => handle = back,
                 },
                 Ok(_) => {}
-                Err(error) => {
-                    self.finished = true;
-                    return Some(handle(Next::Item(FrameItem::ReadError {
-                        line: self.line,
-                        index: self.index,
-                        error,
-                    })));
-                }
+                Err(error) => return Some(handle(Next::Item(self.stop_on(error)))),
             }
         }
         self.next().map(|item| handle(Next::Item(item)))
@@ -365,14 +358,7 @@ impl<R: BufRead> Framer<R> {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => return Err(handle),
             // A decoder may report an error once and then the end of its input, as flate2
             // does for a wrong checksum, so the error is handed on here, not read again.
-            Err(error) => {
-                self.finished = true;
-                return Ok(handle(Next::Item(FrameItem::ReadError {
-                    line: self.line,
-                    index: self.index,
-                    error,
-                })));
-            }
+            Err(error) => return Ok(handle(Next::Item(self.stop_on(error)))),
         };
         let Some(found) = find(chunk) else {
             return Err(handle);
@@ -392,6 +378,17 @@ impl<R: BufRead> Framer<R> {
         }));
         self.reader.consume(consumed);
         Ok(result)
+    }
+
+    /// Ends the input at a read error and returns the error as an item, so that a reader
+    /// that reports an error once is not read again.
+    fn stop_on(&mut self, error: io::Error) -> FrameItem {
+        self.finished = true;
+        FrameItem::ReadError {
+            line: self.line,
+            index: self.index,
+            error,
+        }
     }
 
     /// Returns an empty buffer for the next record, with room for a record of the last one's
@@ -1217,13 +1214,18 @@ mod tests {
                 failed: false,
             };
             let mut framer = Framer::new(io::BufReader::with_capacity(64, reader));
-            let mut errors = 0;
+            let mut errors = Vec::new();
             while let Some(()) = framer.next_with(|next| {
-                if let Next::Item(FrameItem::ReadError { .. }) = next {
-                    errors += 1;
+                if let Next::Item(FrameItem::ReadError { error, .. }) = next {
+                    errors.push(error.to_string());
                 }
             }) {}
-            assert_eq!(errors, 1, "{}", String::from_utf8_lossy(input));
+            assert_eq!(
+                errors,
+                ["checksum mismatch"],
+                "{}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
