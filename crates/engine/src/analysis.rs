@@ -182,7 +182,9 @@ impl Analysis {
                 "inventory and logs disagree; the inventory wins"
             );
         }
-        if let (Some(actor_id), false) = (actor_id, links.is_empty()) {
+        // Links only need the other accounts' ids to be stored, so without a state store the
+        // graph is not asked to resolve them.
+        if let (Some(actor_id), true) = (actor_id, self.persistence.is_some()) {
             for link in links {
                 let resolved = self.graph.resolve(&link.key);
                 let others: Vec<i64> = resolved
