@@ -718,7 +718,7 @@ fn find_line(chunk: &[u8], max_record_bytes: usize) -> Option<Found<'_>> {
     if trim_ascii(bytes).is_empty() {
         return None;
     }
-    let value = json::parse_fast(std::str::from_utf8(bytes).ok()?)?;
+    let value = json::parse_fast(json::utf8(bytes)?)?;
     Some(Found {
         bytes,
         value,
@@ -732,10 +732,7 @@ fn find_line(chunk: &[u8], max_record_bytes: usize) -> Option<Found<'_>> {
 fn find_element(chunk: &[u8], window: usize, max_record_bytes: usize) -> Option<Found<'_>> {
     let head = chunk.get(..window.min(chunk.len()))?;
     // The window may end inside a character, or hold invalid UTF-8 after the record.
-    let text = match std::str::from_utf8(head) {
-        Ok(text) => text,
-        Err(error) => std::str::from_utf8(head.get(..error.valid_up_to())?).ok()?,
-    };
+    let text = json::utf8_prefix(head);
     let (value, length) = json::parse_object_prefix(text)?;
     if length > max_record_bytes {
         return None;

@@ -10,6 +10,25 @@ mod value;
 pub(crate) use parser::{parse_fast, parse_object_prefix, plain_run_length};
 pub use value::{Object, Value, compare_keys, parse, parse_str};
 
+/// Returns `bytes` as text when they are valid UTF-8. The check is `simdutf8`'s vectorized
+/// one, which accepts exactly what `std::str::from_utf8` accepts and reads log text several
+/// times faster.
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
+/// Returns the longest prefix of `bytes` that is valid UTF-8, for a window that may end
+/// inside a character or hold invalid bytes after the text it is read for.
+pub(crate) fn utf8_prefix(bytes: &[u8]) -> &str {
+    match simdutf8::compat::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => bytes
+            .get(..error.valid_up_to())
+            .and_then(utf8)
+            .unwrap_or_default(),
+    }
+}
+
 /// Builds a [`Value`] that owns its strings with the syntax of `serde_json::json!`, for
 /// tests.
 #[cfg(test)]
@@ -145,6 +164,20 @@ pub fn unnest_str(text: &str) -> Option<Value<'_>> {
 mod tests {
     use super::*;
     use crate::json::test_record as json;
+
+    #[test]
+    fn utf8_checks_agree_with_std() {
+        let text = "{\"city\":\"Zürich\"}".as_bytes();
+        assert_eq!(utf8(text), std::str::from_utf8(text).ok());
+        assert_eq!(utf8(b"caf\xC3"), None);
+        assert_eq!(utf8(b"a\xFFb"), None);
+        // A window that ends inside the two bytes of "ü" keeps the text before it.
+        let cut = text.iter().position(|&byte| byte == 0xC3).unwrap() + 1;
+        assert_eq!(utf8_prefix(&text[..cut]), "{\"city\":\"Z");
+        assert_eq!(utf8_prefix(b"ok\xFFafter"), "ok");
+        assert_eq!(utf8_prefix(b"\xFF"), "");
+        assert_eq!(utf8_prefix(text), std::str::from_utf8(text).unwrap());
+    }
 
     #[test]
     fn placeholders_are_absent() {

@@ -59,9 +59,9 @@ pub struct Object<'a> {
 pub fn parse(bytes: &[u8]) -> Result<Value<'_>, serde_json::Error> {
     // Validating the whole input once is faster than validating each string as it is read.
     // Invalid UTF-8 goes through the byte parser, so that the error is the one it reports.
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse_str(text),
-        Err(_) => serde_json::from_slice(bytes),
+    match super::utf8(bytes) {
+        Some(text) => parse_str(text),
+        None => serde_json::from_slice(bytes),
     }
 }
 
