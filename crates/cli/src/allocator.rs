@@ -13,11 +13,92 @@
 //! allocates steadily as records pass through, so pages went back to the system and were
 //! faulted in and zeroed again moments later. A ten-second delay keeps them with the process
 //! while the hunt runs. Memory left free for longer still goes back.
+//!
+//! The `mimalloc` crate passes every request to `mi_malloc_aligned`, which checks the
+//! alignment before it takes a block. Requests whose alignment any `malloc` block already has
+//! go to `mi_malloc` and `mi_realloc` here instead, as the standard library's `System`
+//! allocator does with the C library's `malloc`. On the 50,000-record benchmark data set,
+//! that ran 1.7% fewer instructions.
 
-use std::ffi::c_long;
+use std::alloc::{GlobalAlloc, Layout};
+use std::ffi::{c_long, c_void};
+
+use libmimalloc_sys::{
+    mi_free, mi_malloc, mi_malloc_aligned, mi_realloc, mi_realloc_aligned, mi_zalloc,
+    mi_zalloc_aligned,
+};
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Mimalloc = Mimalloc;
+
+/// The alignment that `malloc` gives every block of at least this many bytes: the alignment
+/// of C's `max_align_t` on x86-64 and AArch64. mimalloc names it `MI_MAX_ALIGN_SIZE`, and the
+/// standard library's `System` allocator uses the same value, `MIN_ALIGN`, on these targets.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+const MALLOC_ALIGN: usize = 16;
+
+/// Zero on other targets, so that every request goes to mimalloc's aligned functions.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+const MALLOC_ALIGN: usize = 0;
+
+/// Returns true when a `malloc` block of `size` bytes is aligned enough for `align`. A block
+/// of at least [`MALLOC_ALIGN`] bytes has that alignment. A smaller block is aligned for any
+/// type that fits in it, and an alignment no larger than the size is such a type's.
+fn malloc_aligns(size: usize, align: usize) -> bool {
+    align <= MALLOC_ALIGN && align <= size
+}
+
+/// mimalloc behind the allocator interface of Rust.
+struct Mimalloc;
+
+// SAFETY: every pointer comes from mimalloc, which is thread safe, and is freed or resized by
+// mimalloc. A block from `mi_malloc`, `mi_zalloc` or `mi_realloc` is only returned when
+// `malloc_aligns` is true, so it has the layout's alignment. Other layouts go to the aligned
+// functions, as in the `mimalloc` crate.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Mimalloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: see the `unsafe impl`.
+        unsafe {
+            if malloc_aligns(layout.size(), layout.align()) {
+                mi_malloc(layout.size()).cast()
+            } else {
+                mi_malloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: see the `unsafe impl`.
+        unsafe {
+            if malloc_aligns(layout.size(), layout.align()) {
+                mi_zalloc(layout.size()).cast()
+            } else {
+                mi_zalloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, so from mimalloc.
+        unsafe { mi_free(ptr.cast::<c_void>()) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` came from this allocator, so from mimalloc. See the `unsafe impl`.
+        unsafe {
+            if malloc_aligns(new_size, layout.align()) {
+                mi_realloc(ptr.cast::<c_void>(), new_size).cast()
+            } else {
+                mi_realloc_aligned(ptr.cast::<c_void>(), new_size, layout.align()).cast()
+            }
+        }
+    }
+}
 
 /// `mi_option_purge_delay`, number 15 of `mi_option_e` in mimalloc 2's `include/mimalloc.h`.
 /// The Rust binding names no constant for it.
