@@ -116,3 +116,71 @@ pub fn configure() {
         libmimalloc_sys::mi_option_set(OPTION_PURGE_DELAY, PURGE_DELAY_MS);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sizes and alignments on both sides of `malloc_aligns`.
+    const LAYOUTS: [(usize, usize); 10] = [
+        (1, 1),
+        (3, 2),
+        (8, 8),
+        (8, 16),
+        (16, 16),
+        (24, 8),
+        (48, 16),
+        (100, 32),
+        (4096, 64),
+        (70_000, 4096),
+    ];
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn blocks_have_layout_alignment() {
+        for (size, align) in LAYOUTS {
+            let layout = Layout::from_size_align(size, align).unwrap();
+            // SAFETY: the layout has a non-zero size, and the block is freed with it.
+            unsafe {
+                let block = ALLOCATOR.alloc(layout);
+                assert!(!block.is_null(), "{size} bytes");
+                assert_eq!(block as usize % align, 0, "{size} bytes aligned to {align}");
+                ALLOCATOR.dealloc(block, layout);
+
+                let zeroed = ALLOCATOR.alloc_zeroed(layout);
+                assert_eq!(zeroed as usize % align, 0, "{size} zeroed bytes");
+                assert!(
+                    std::slice::from_raw_parts(zeroed, size)
+                        .iter()
+                        .all(|&b| b == 0)
+                );
+                ALLOCATOR.dealloc(zeroed, layout);
+            }
+        }
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn realloc_keeps_alignment_and_bytes() {
+        for (size, align) in LAYOUTS {
+            for new_size in [1, size / 2 + 1, size * 3] {
+                let layout = Layout::from_size_align(size, align).unwrap();
+                // SAFETY: the block is written within its size, resized with its layout and
+                // freed with the layout of its new size.
+                unsafe {
+                    let block = ALLOCATOR.alloc(layout);
+                    for offset in 0..size {
+                        block.add(offset).write(offset as u8);
+                    }
+                    let moved = ALLOCATOR.realloc(block, layout, new_size);
+                    assert!(!moved.is_null());
+                    assert_eq!(moved as usize % align, 0, "{size} to {new_size} bytes");
+                    for offset in 0..size.min(new_size) {
+                        assert_eq!(moved.add(offset).read(), offset as u8);
+                    }
+                    ALLOCATOR.dealloc(moved, Layout::from_size_align(new_size, align).unwrap());
+                }
+            }
+        }
+    }
+}
