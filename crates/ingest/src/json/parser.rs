@@ -52,13 +52,82 @@ pub(crate) fn parse_object_prefix(text: &str) -> Option<(Value<'_>, usize)> {
 /// Returns the length of the longest prefix of `bytes` without a quote, a backslash or a
 /// control character, the bytes that end the plain part of a string.
 ///
-/// It tests eight bytes at a time with integer arithmetic. A byte below 0x20, or a byte
-/// that equals a quote or backslash after an XOR, makes the subtraction of 0x20 or 0x01
-/// borrow from that byte and sets its high bit, which `& !word` keeps only for bytes below
-/// 0x80. A borrow can flag a byte above a match too, but never one below it, so the
-/// lowest flagged byte is the first match.
+/// On x86-64 it tests sixteen bytes at a time with SSE2, then the rest as other targets do.
 #[inline(always)]
 pub(crate) fn plain_run_length(bytes: &[u8]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of the x86-64 architecture, so every CPU that runs an x86-64
+        // build has it.
+        #[allow(unsafe_code)]
+        let (found, length) = unsafe { sse2::plain_run_length(bytes) };
+        if found {
+            return length;
+        }
+        length + plain_run_length_by_words(bytes.get(length..).unwrap_or_default())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    plain_run_length_by_words(bytes)
+}
+
+/// Tests sixteen bytes at a time with SSE2 instructions.
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
+        _mm_set1_epi8,
+    };
+
+    /// Returns true with the length of the plain prefix when a byte that ends it lies in the
+    /// first whole sixteen-byte blocks of `bytes`, else false with the length of those blocks.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub(super) fn plain_run_length(bytes: &[u8]) -> (bool, usize) {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let last_control = _mm_set1_epi8(0x1F);
+        let mut rest = bytes;
+        let mut length = 0;
+        while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+            let block = load(chunk);
+            // A byte is a control character when its unsigned maximum with 0x1F is 0x1F.
+            let control = _mm_cmpeq_epi8(_mm_max_epu8(block, last_control), last_control);
+            let ends = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(block, quote),
+                    _mm_cmpeq_epi8(block, backslash),
+                ),
+                control,
+            );
+            let mask = _mm_movemask_epi8(ends);
+            if mask != 0 {
+                return (true, length + mask.trailing_zeros() as usize);
+            }
+            length += 16;
+            rest = after;
+        }
+        (false, length)
+    }
+
+    /// Loads sixteen bytes into a vector, the first byte in the lowest lane. The compiler
+    /// turns this into one unaligned load (`movups`).
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn load(chunk: &[u8; 16]) -> __m128i {
+        let word = u128::from_le_bytes(*chunk);
+        _mm_set_epi64x((word >> 64) as i64, word as i64)
+    }
+}
+
+/// Returns the length of the longest prefix of `bytes` without a quote, a backslash or a
+/// control character, testing eight bytes at a time with integer arithmetic.
+///
+/// A byte below 0x20, or a byte that equals a quote or backslash after an XOR, makes the
+/// subtraction of 0x20 or 0x01 borrow from that byte and sets its high bit, which `& !word`
+/// keeps only for bytes below 0x80. A borrow can flag a byte above a match too, but never
+/// one below it, so the lowest flagged byte is the first match.
+#[inline(always)]
+fn plain_run_length_by_words(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH_BITS: u64 = ONES * 0x80;
     // Splitting off one chunk at a time saves the bounds checks of slicing at an offset.
@@ -453,7 +522,7 @@ mod tests {
     use proptest::sample::Index;
     use proptest::test_runner::Config;
 
-    use super::parse_fast;
+    use super::{parse_fast, plain_run_length};
     use crate::json::{Value, parse};
 
     /// Parses with `serde_json` alone, as [`parse`] did before the hand-written parser. The
@@ -1042,6 +1111,43 @@ mod tests {
                 bytes.remove(at.index(length));
             }
             Mutation::FlipBit(..) | Mutation::Remove(_) => {}
+        }
+    }
+
+    /// Returns the plain prefix's length one byte at a time.
+    fn plain_run_length_by_bytes(bytes: &[u8]) -> usize {
+        bytes
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn plain_run_ends_at_every_byte_value() {
+        for length in 0..48 {
+            for position in 0..length {
+                for byte in 0..=u8::MAX {
+                    let mut bytes = vec![b'a'; length];
+                    bytes[position] = byte;
+                    assert_eq!(
+                        plain_run_length(&bytes),
+                        plain_run_length_by_bytes(&bytes),
+                        "byte {byte:#04x} at {position} of {length}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_run_ends_at_first_of_two() {
+        for first in 0..40 {
+            for second in first..40 {
+                let mut bytes = "é".repeat(20).into_bytes();
+                bytes[second] = b'"';
+                bytes[first] = b'\\';
+                assert_eq!(plain_run_length(&bytes), first, "{first} and {second}");
+            }
         }
     }
 
