@@ -1,6 +1,6 @@
 //! Scores an event against a baseline, listing every feature that moved the score.
 
-use riposte_model::{Event, Timestamp};
+use riposte_model::{Event, Timestamp, trim};
 use serde::Serialize;
 
 use crate::baseline::{Entry, is_expired};
@@ -122,7 +122,7 @@ const API_FAMILIES: &[(&str, &str, ApiFamily)] = &[
 /// Returns the service prefix of an AWS endpoint name: `iam` for `iam.amazonaws.com`. Other
 /// names are returned whole.
 pub fn service_prefix(service: &str) -> &str {
-    let service = service.trim();
+    let service = trim(service);
     match service.split_once('.') {
         Some((prefix, rest)) if rest.eq_ignore_ascii_case("amazonaws.com") => prefix,
         _ => service,
@@ -137,7 +137,7 @@ pub fn service_prefix(service: &str) -> &str {
 /// | credential access | `secretsmanager:GetSecretValue`, `secretsmanager:BatchGetSecretValue`, `kms:Decrypt`, `ssm:GetParameter`, `ssm:GetParameters`, `ssm:GetParametersByPath` |
 pub fn api_family(service: Option<&str>, operation: &str) -> Option<ApiFamily> {
     let prefix = service_prefix(service?);
-    let operation = operation.trim();
+    let operation = trim(operation);
     API_FAMILIES
         .iter()
         .find(|(service, pattern, _)| {
@@ -154,7 +154,7 @@ pub fn api_family(service: Option<&str>, operation: &str) -> Option<ApiFamily> {
 /// endpoint, else as `service operation` or the operation alone.
 fn operation_name(service: Option<&str>, operation: &str) -> String {
     match service {
-        Some(service) if service_prefix(service) != service.trim() => {
+        Some(service) if service_prefix(service) != trim(service) => {
             format!("{}:{operation}", service_prefix(service))
         }
         Some(service) => format!("{service} {operation}"),

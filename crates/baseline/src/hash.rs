@@ -15,6 +15,8 @@
 //! (its country, its user agent) could search for another value with the same key, and that
 //! value would then look familiar.
 
+use riposte_model::trim;
+
 const OFFSET_BASIS: u32 = 2_166_136_261;
 const PRIME: u32 = 16_777_619;
 
@@ -38,7 +40,7 @@ pub(crate) fn text_key(parts: &[&str]) -> u32 {
         }
         hash = fnv1a(
             hash,
-            part.trim().bytes().map(|byte| byte.to_ascii_lowercase()),
+            trim(part).bytes().map(|byte| byte.to_ascii_lowercase()),
         );
     }
     hash
@@ -46,7 +48,7 @@ pub(crate) fn text_key(parts: &[&str]) -> u32 {
 
 /// Hashes an identifier byte for byte: device ids and credential ids.
 pub(crate) fn exact_key(value: &str) -> u32 {
-    fnv1a(OFFSET_BASIS, value.trim().bytes())
+    fnv1a(OFFSET_BASIS, trim(value).bytes())
 }
 
 /// Hashes raw bytes, such as the first 48 bits of an IPv6 address.

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use riposte_model::trim;
+
 /// Product tokens read from one user agent. Real agents have fewer than 20; the cap bounds
 /// the work on a hostile value.
 const MAX_PRODUCT_TOKENS: usize = 64;
@@ -202,7 +204,7 @@ impl<'a> Tokens<'a> {
 /// placeholder (`unknown`, `null`, `<null>`, `none`, `n/a`, `-`, in any case). See
 /// [`UserAgent`] for the families recognized.
 pub fn parse_user_agent(user_agent: &str) -> Option<UserAgent<'_>> {
-    let text = user_agent.trim();
+    let text = trim(user_agent);
     if is_placeholder(text) {
         return None;
     }

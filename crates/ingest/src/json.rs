@@ -8,6 +8,7 @@ mod parser;
 mod value;
 
 pub(crate) use parser::{parse_fast, parse_object_prefix, plain_run_length};
+pub use riposte_model::trim;
 pub use value::{Object, Value, compare_keys, parse, parse_str};
 
 /// Returns `bytes` as text when they are valid UTF-8. The check is `simdutf8`'s vectorized
@@ -124,19 +125,6 @@ pub fn present(text: &str) -> Option<&str> {
         || trimmed.eq_ignore_ascii_case("<null>")
         || trimmed == "-";
     (!placeholder).then_some(text)
-}
-
-/// Returns `text` without leading and trailing whitespace, as `str::trim` does. Most values
-/// start and end with a printable ASCII character, which is never whitespace, and are
-/// returned without decoding any character.
-pub fn trim(text: &str) -> &str {
-    let printable = |byte: Option<&u8>| byte.is_some_and(|byte| matches!(byte, b'!'..=b'~'));
-    let bytes = text.as_bytes();
-    if printable(bytes.first()) && printable(bytes.last()) {
-        text
-    } else {
-        text.trim()
-    }
 }
 
 /// Parses a string that holds serialized JSON (Log Analytics exports write nested objects

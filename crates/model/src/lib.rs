@@ -10,6 +10,7 @@ mod identity;
 mod incident;
 mod network;
 mod sensitive;
+mod text;
 
 pub use event::{
     Activity, Credential, CredentialKind, Event, EventClass, MfaMethod, Outcome, Privilege,
@@ -20,6 +21,7 @@ pub use identity::{IdentityKey, IdentityKind, IdentityRef, RoleSession};
 pub use incident::{BlastRadiusSummary, Incident, Plan, PlanStatus, PlannedAction, ResponseStep};
 pub use network::{Asn, Geo, GeoSource, IpClass, Origin, Source};
 pub use sensitive::Sensitive;
+pub use text::trim;
 
 /// Event time in UTC, with nanosecond precision.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -9,7 +9,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use hashbrown::hash_map::EntryRef;
 use ipnet::IpNet;
-use riposte_model::{IpClass, Source};
+use riposte_model::{IpClass, Source, trim};
 
 /// Maximum number of user agents a [`UserAgentCache`] keeps. A full cache is cleared.
 const MAX_CACHED_USER_AGENTS: usize = 4096;
@@ -128,7 +128,7 @@ fn end_token<'a>(
 /// Names the client program of a user agent, or returns `None` for an empty agent or a
 /// placeholder (see [`is_placeholder`]). See [`Software`] for the families recognized.
 pub(crate) fn parse_user_agent(user_agent: &str) -> Option<Software> {
-    let text = user_agent.trim();
+    let text = trim(user_agent);
     if is_placeholder(text) {
         return None;
     }
@@ -203,7 +203,7 @@ impl UserAgentCache {
 /// `null`, `<null>`, `none`, `n/a` and `-`, in any case. Okta writes `unknown` in
 /// `externalSessionId` and `rawUserAgent` when it has no value.
 pub(crate) fn is_placeholder(value: &str) -> bool {
-    let value = value.trim();
+    let value = trim(value);
     value.is_empty()
         || ["unknown", "null", "<null>", "none", "n/a", "-"]
             .iter()
@@ -296,7 +296,7 @@ fn browser_software(tokens: &[ProductToken<'_>]) -> Option<Software> {
 /// console (`[S3Console/...]`) and service names such as `console.amazonaws.com` or
 /// `lambda.amazonaws.com`.
 pub(crate) fn is_aws_written_user_agent(user_agent: &str) -> bool {
-    let text = user_agent.trim().trim_start_matches('[').trim();
+    let text = trim(trim(user_agent).trim_start_matches('['));
     text.eq_ignore_ascii_case("AWS Internal")
         || text.eq_ignore_ascii_case("aws.internal")
         || starts_with_ignore_case(text, "aws-internal/")
@@ -307,7 +307,7 @@ pub(crate) fn is_aws_written_user_agent(user_agent: &str) -> bool {
 /// Returns true for the user agents of calls made from the AWS Management Console:
 /// `console.amazonaws.com` and the S3 console's `[S3Console/...]`.
 pub(crate) fn is_aws_console_user_agent(user_agent: &str) -> bool {
-    let text = user_agent.trim().trim_start_matches('[').trim();
+    let text = trim(trim(user_agent).trim_start_matches('['));
     text.eq_ignore_ascii_case("console.amazonaws.com")
         || starts_with_ignore_case(text, "S3Console/")
 }
@@ -380,7 +380,7 @@ impl<'a> NetworkView<'a> {
             .geo
             .as_ref()
             .and_then(|geo| geo.country.as_deref())
-            .filter(|country| !country.trim().is_empty());
+            .filter(|country| !trim(country).is_empty());
         Some(Self {
             address,
             prefix: network_prefix(address),
