@@ -28,32 +28,54 @@ pub struct Assessment {
     pub score: f64,
 }
 
-impl Assessment {
+/// An assessment being built, with or without the details of its contributions.
+struct Builder {
+    assessment: Assessment,
+    /// False when only the features and weights are needed: the details stay empty and are
+    /// never formatted.
+    explain: bool,
+}
+
+impl Builder {
+    fn new(explain: bool) -> Self {
+        Self {
+            assessment: Assessment::default(),
+            explain,
+        }
+    }
+
     fn add(&mut self, feature: &'static str, weight: f64, detail: impl FnOnce() -> String) {
         // A weight set to 0 turns the feature off, so it is not listed.
         if weight != 0.0 {
-            self.contributions.push(Contribution {
+            self.assessment.contributions.push(Contribution {
                 feature,
                 weight,
-                detail: detail(),
+                detail: if self.explain {
+                    detail()
+                } else {
+                    String::new()
+                },
             });
         }
     }
 
-    fn finish(mut self) -> Self {
-        let sum: f64 = self
+    fn finish(self) -> Assessment {
+        let mut assessment = self.assessment;
+        let sum: f64 = assessment
             .contributions
             .iter()
             .map(|contribution| contribution.weight)
             .sum();
-        self.score = if sum.is_nan() {
+        assessment.score = if sum.is_nan() {
             0.0
         } else {
             sum.clamp(0.0, 1.0)
         };
-        self
+        assessment
     }
+}
 
+impl Assessment {
     /// Returns the contribution of a feature, by its name.
     pub fn contribution(&self, feature: &str) -> Option<&Contribution> {
         self.contributions
@@ -270,10 +292,26 @@ impl Baseline {
     /// - `known_device`, and `known_asn` for a network seen at least `established_count`
     ///   times.
     pub fn assess_sign_in(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
+        self.sign_in_assessment(event, settings, true)
+    }
+
+    /// Scores a sign-in as [`Baseline::assess_sign_in`] does, with the same contributions
+    /// and score, but leaves every contribution's `detail` empty. A detection that reports
+    /// few of the sign-ins it scores formats the details only for one that it reports.
+    pub fn score_sign_in(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
+        self.sign_in_assessment(event, settings, false)
+    }
+
+    fn sign_in_assessment(
+        &self,
+        event: &Event,
+        settings: &BaselineSettings,
+        explain: bool,
+    ) -> Assessment {
         let features = EventFeatures::of(event);
         let view = self.view(event.time, settings);
         let weights = &settings.sign_in_weights;
-        let mut assessment = Assessment::default();
+        let mut assessment = Builder::new(explain);
 
         if let Some(country) = features.country
             && let Some(known) = view.novel(Feature::Country, keys::country(country))
@@ -361,7 +399,7 @@ impl Baseline {
         let features = EventFeatures::of(event);
         let view = self.view(event.time, settings);
         let weights = &settings.workload_weights;
-        let mut assessment = Assessment::default();
+        let mut assessment = Builder::new(true);
 
         self.add_new_network(
             &mut assessment,
@@ -451,7 +489,7 @@ impl Baseline {
     /// Adds `new_asn`, or `new_prefix` when the event has no autonomous system.
     fn add_new_network(
         &self,
-        assessment: &mut Assessment,
+        assessment: &mut Builder,
         view: &View<'_>,
         event: &Event,
         features: &EventFeatures<'_>,
@@ -485,7 +523,7 @@ impl Baseline {
 
     fn add_known_asn(
         &self,
-        assessment: &mut Assessment,
+        assessment: &mut Builder,
         view: &View<'_>,
         event: &Event,
         features: &EventFeatures<'_>,

@@ -5,7 +5,9 @@
 
 mod support;
 
-use riposte_baseline::{Baseline, BaselineSettings, DecodeError, Feature, hour_of_week};
+use riposte_baseline::{
+    Assessment, Baseline, BaselineSettings, DecodeError, Feature, hour_of_week,
+};
 use riposte_model::{Activity, CredentialKind, IdentityKind, Outcome};
 use support::{AWS_CLI, EventBuilder, FIREFOX, at, home_sign_in, workload_call};
 
@@ -469,6 +471,40 @@ proptest::proptest! {
         if let Ok(baseline) = Baseline::from_bytes(&bytes) {
             proptest::prop_assert_eq!(baseline.to_bytes(), bytes);
         }
+    }
+}
+
+#[test]
+fn scores_match_assessment_without_details() {
+    let baseline = home_baseline(10);
+    let novel = EventBuilder::sign_in("2024-05-16T09:20:00Z")
+        .ip("198.51.100.7")
+        .asn(64501, "Other Telecom")
+        .geo("DE", "Berlin")
+        .user_agent(FIREFOX)
+        .device("phone-9")
+        .build();
+    for event in [novel, home_sign_in("2024-05-11T09:00:00Z")] {
+        let assessment = baseline.assess_sign_in(&event, &settings());
+        let scores = baseline.score_sign_in(&event, &settings());
+
+        assert!(!assessment.contributions.is_empty());
+        assert_eq!(scores.score, assessment.score);
+        let features = |assessment: &Assessment| {
+            assessment
+                .contributions
+                .iter()
+                .map(|c| (c.feature, c.weight))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(features(&scores), features(&assessment));
+        assert!(scores.contributions.iter().all(|c| c.detail.is_empty()));
+        assert!(
+            assessment
+                .contributions
+                .iter()
+                .all(|c| !c.detail.is_empty())
+        );
     }
 }
 

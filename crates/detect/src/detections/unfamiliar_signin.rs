@@ -260,15 +260,14 @@ impl Detector for UnfamiliarSignin {
         if baseline.is_learning(event.time, baseline_settings) {
             return;
         }
-        let assessment = baseline.assess_sign_in(event, baseline_settings);
-        let new_features = assessment
+        // Most sign-ins are not reported, so the details are formatted only for one that is.
+        let scores = baseline.score_sign_in(event, baseline_settings);
+        let new_features = scores
             .contributions
             .iter()
             .filter(|contribution| NEW_FEATURES.contains(&contribution.feature))
             .count();
-        if new_features < self.settings.min_new_features
-            || assessment.score < self.settings.min_score
-        {
+        if new_features < self.settings.min_new_features || scores.score < self.settings.min_score {
             return;
         }
 
@@ -282,6 +281,7 @@ impl Detector for UnfamiliarSignin {
         *self
             .reported
             .touch_or_insert_with(&key, event.time, || event.time) = event.time;
+        let assessment = baseline.assess_sign_in(event, baseline_settings);
         findings.push(self.finding(event, baseline, &assessment, new_features, network.as_ref()));
     }
 }
