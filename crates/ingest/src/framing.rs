@@ -733,16 +733,15 @@ fn find_element(chunk: &[u8], window: usize, max_record_bytes: usize) -> Option<
     let head = chunk.get(..window.min(chunk.len()))?;
     // The window may end inside a character, or hold invalid UTF-8 after the record.
     let text = json::utf8_prefix(head);
-    let (value, length) = json::parse_object_prefix(text)?;
-    if length > max_record_bytes {
+    let object = json::parse_object_prefix(text)?;
+    if object.length > max_record_bytes {
         return None;
     }
-    let bytes = head.get(..length)?;
     Some(Found {
-        bytes,
-        value,
-        consumed: length,
-        lines: memchr::memchr_iter(b'\n', bytes).count() as u64,
+        bytes: head.get(..object.length)?,
+        value: object.value,
+        consumed: object.length,
+        lines: object.line_feeds,
     })
 }
 

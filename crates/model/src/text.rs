@@ -3,6 +3,7 @@
 /// Returns `text` without leading and trailing whitespace, as `str::trim` does. Most values
 /// start and end with a printable ASCII character, which is never whitespace, and are
 /// returned without decoding any character.
+#[inline]
 pub fn trim(text: &str) -> &str {
     let printable = |byte: Option<&u8>| byte.is_some_and(|byte| matches!(byte, b'!'..=b'~'));
     let bytes = text.as_bytes();

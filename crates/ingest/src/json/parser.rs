@@ -36,17 +36,30 @@ pub(crate) fn parse_fast(text: &str) -> Option<Value<'_>> {
     (parser.position == text.len()).then_some(value)
 }
 
-/// Parses the object at the start of `text` and returns it with the length of its text, or
-/// returns `None` when `text` does not start with an object that this parser accepts. The
-/// text after the object is not read, so the object parses to the same value as it would
-/// alone.
-pub(crate) fn parse_object_prefix(text: &str) -> Option<(Value<'_>, usize)> {
+/// An object read by [`parse_object_prefix`].
+pub(crate) struct ObjectPrefix<'a> {
+    pub(crate) value: Value<'a>,
+    /// Length of the object's text.
+    pub(crate) length: usize,
+    /// Line feeds in the object's text. JSON allows them only in whitespace between tokens,
+    /// where the parser counts them as it skips them.
+    pub(crate) line_feeds: u64,
+}
+
+/// Parses the object at the start of `text`, or returns `None` when `text` does not start
+/// with an object that this parser accepts. The text after the object is not read, so the
+/// object parses to the same value as it would alone.
+pub(crate) fn parse_object_prefix(text: &str) -> Option<ObjectPrefix<'_>> {
     if !text.starts_with('{') {
         return None;
     }
     let mut parser = Parser::new(text);
     let value = parser.object()?;
-    Some((value, parser.position))
+    Some(ObjectPrefix {
+        value,
+        length: parser.position,
+        line_feeds: parser.line_feeds,
+    })
 }
 
 /// Returns the length of the longest prefix of `bytes` without a quote, a backslash or a
@@ -232,6 +245,8 @@ struct Parser<'a> {
     members: Vec<(Cow<'a, str>, Value<'a>)>,
     /// Elements of the arrays being read, shared in the same way.
     elements: Vec<Value<'a>>,
+    /// Line feeds skipped as whitespace so far.
+    line_feeds: u64,
 }
 
 impl<'a> Parser<'a> {
@@ -242,6 +257,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             members: Vec::with_capacity(STACK_CAPACITY),
             elements: Vec::new(),
+            line_feeds: 0,
         }
     }
 
@@ -257,7 +273,8 @@ impl<'a> Parser<'a> {
 
     /// Skips the four whitespace bytes that JSON allows.
     fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+        while let Some(byte @ (b' ' | b'\n' | b'\r' | b'\t')) = self.peek() {
+            self.line_feeds += u64::from(byte == b'\n');
             self.position += 1;
         }
     }
@@ -522,7 +539,7 @@ mod tests {
     use proptest::sample::Index;
     use proptest::test_runner::Config;
 
-    use super::{parse_fast, plain_run_length};
+    use super::{parse_fast, parse_object_prefix, plain_run_length};
     use crate::json::{Value, parse};
 
     /// Parses with `serde_json` alone, as [`parse`] did before the hand-written parser. The
@@ -1120,6 +1137,21 @@ mod tests {
             .iter()
             .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
             .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn object_prefix_counts_line_feeds() {
+        let text = "{\n  \"a\": [1,\r\n 2],\n\t\"b\\n\": \"x\\ny\"\n}\n\n{\"next\": 1}";
+        let object = parse_object_prefix(text).unwrap();
+        let expected = &text[..text.find("}\n").unwrap() + 1];
+        assert_eq!(object.length, expected.len());
+        assert_eq!(object.line_feeds, 4);
+        assert_eq!(
+            object.line_feeds,
+            expected.bytes().filter(|&b| b == b'\n').count() as u64
+        );
+        let compact = parse_object_prefix("{\"a\":1}\n").unwrap();
+        assert_eq!(compact.line_feeds, 0);
     }
 
     #[test]
