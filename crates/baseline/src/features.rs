@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use riposte_model::{CredentialKind, Event};
+use riposte_model::{CredentialKind, Event, trim};
 
 use crate::hash::{bytes_key, exact_key, fold_24, text_key};
 use crate::time::hour_of_week;
@@ -119,7 +119,7 @@ pub struct EventFeatures<'a> {
 }
 
 fn present(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|value| !value.is_empty())
+    value.map(trim).filter(|value| !value.is_empty())
 }
 
 impl<'a> EventFeatures<'a> {

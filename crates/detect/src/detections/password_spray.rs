@@ -317,13 +317,30 @@ fn target_key(actor: &IdentityRef) -> Option<Box<str>> {
         return None;
     }
     if let Some(email) = actor.email.as_deref().filter(|email| !email.is_empty()) {
-        return Some(format!("email:{}", email.to_lowercase()).into());
+        return Some(lowercase_key("email:", email));
     }
     if actor.kind == IdentityKind::Unknown && actor.key.id.as_ref() == "unknown" {
         let name = actor.name.as_deref().filter(|name| !name.is_empty())?;
-        return Some(format!("login:{}:{}", actor.key.provider, name.to_lowercase()).into());
+        let prefix = format!("login:{}:", actor.key.provider);
+        return Some(lowercase_key(&prefix, name));
     }
     Some(format!("key:{}", actor.key).into())
+}
+
+/// Returns `prefix` followed by `text` in lower case, as `str::to_lowercase` writes it. ASCII
+/// text, the usual case, is lowered in place in the one allocation of the key.
+fn lowercase_key(prefix: &str, text: &str) -> Box<str> {
+    let mut key = String::with_capacity(prefix.len() + text.len());
+    key.push_str(prefix);
+    if text.is_ascii() {
+        key.push_str(text);
+        if let Some(lowered) = key.get_mut(prefix.len()..) {
+            lowered.make_ascii_lowercase();
+        }
+    } else {
+        key.push_str(&text.to_lowercase());
+    }
+    key.into_boxed_str()
 }
 
 pub struct PasswordSpray {
@@ -821,6 +838,21 @@ mod tests {
 
     fn detector() -> PasswordSpray {
         PasswordSpray::new(&Settings::default())
+    }
+
+    #[test]
+    fn lowercase_key_matches_to_lowercase() {
+        for text in [
+            "Alice@Example.COM",
+            "bob",
+            "",
+            "ÉLODIE@example.com",
+            "İ@x",
+            "ẞ",
+        ] {
+            let expected = format!("email:{}", text.to_lowercase());
+            assert_eq!(&*lowercase_key("email:", text), expected.as_str(), "{text}");
+        }
     }
 
     fn time(minute: i64) -> String {
