@@ -302,6 +302,26 @@ impl Baseline {
         self.sign_in_assessment(event, settings, false)
     }
 
+    /// Lists the network contributions of [`Baseline::assess_sign_in`], with their
+    /// details: `new_asn`, or `new_prefix` when the event has no autonomous system, then
+    /// `known_asn`. It reads no other feature, so its score counts these alone.
+    pub fn assess_sign_in_network(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
+        let features = EventFeatures::network_of(event);
+        let view = self.view(event.time, settings);
+        let weights = &settings.sign_in_weights;
+        let mut assessment = Builder::new(true);
+        self.add_new_network(
+            &mut assessment,
+            &view,
+            event,
+            &features,
+            weights.new_asn,
+            weights.new_prefix,
+        );
+        self.add_known_asn(&mut assessment, &view, event, &features, weights.known_asn);
+        assessment.finish()
+    }
+
     fn sign_in_assessment(
         &self,
         event: &Event,

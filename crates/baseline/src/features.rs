@@ -152,6 +152,28 @@ impl<'a> EventFeatures<'a> {
         }
     }
 
+    /// Reads only the network features of an event, its autonomous system and address, and
+    /// leaves the others absent.
+    pub(crate) fn network_of(event: &'a Event) -> Self {
+        Self {
+            country: None,
+            city: None,
+            asn: event.source.asn.as_ref().map(|asn| asn.number),
+            address: event
+                .source
+                .origin
+                .ip()
+                .map(|address| address.to_canonical()),
+            user_agent: None,
+            device: None,
+            service: None,
+            operation: None,
+            credential: None,
+            nhi: false,
+            hour_of_week: 0,
+        }
+    }
+
     /// Returns the key of each feature the event carries, in [`Feature::ALL`] order. A city
     /// without a country is skipped, because its name alone is ambiguous.
     pub(crate) fn keys(&self) -> impl Iterator<Item = (Feature, u32)> + use<'_> {

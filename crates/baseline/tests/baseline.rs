@@ -509,6 +509,33 @@ fn scores_match_assessment_without_details() {
 }
 
 #[test]
+fn network_assessment_keeps_network_contributions() {
+    let baseline = home_baseline(10);
+    let novel = EventBuilder::sign_in("2024-05-16T09:20:00Z")
+        .ip("198.51.100.7")
+        .asn(64501, "Other Telecom")
+        .geo("DE", "Berlin")
+        .user_agent(FIREFOX)
+        .device("phone-9")
+        .build();
+    let without_asn = EventBuilder::sign_in("2024-05-16T09:20:00Z")
+        .ip("198.51.100.7")
+        .build();
+    for event in [novel, without_asn, home_sign_in("2024-05-11T09:00:00Z")] {
+        let full = baseline.assess_sign_in(&event, &settings());
+        let network = baseline.assess_sign_in_network(&event, &settings());
+
+        let expected: Vec<_> = full
+            .contributions
+            .iter()
+            .filter(|c| matches!(c.feature, "new_asn" | "new_prefix" | "known_asn"))
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(network.contributions.iter().collect::<Vec<_>>(), expected);
+    }
+}
+
+#[test]
 fn new_place_scores_every_novel_feature() {
     let baseline = home_baseline(10);
     let event = EventBuilder::sign_in("2024-05-16T09:20:00Z")

@@ -367,8 +367,8 @@ pub(crate) enum NetworkFamiliarity {
 impl NetworkFamiliarity {
     /// Judges the network of `event` against the baseline in `context`.
     ///
-    /// Reads the sign-in assessment, whose `new_asn`, `new_prefix` and `known_asn`
-    /// contributions decide; a weight set to 0 in the baseline settings turns its case off.
+    /// Reads the network contributions of the sign-in assessment: `new_asn`, `new_prefix`
+    /// and `known_asn` decide. A weight set to 0 in the baseline settings turns its case off.
     pub(crate) fn of(event: &Event, context: &Context<'_>) -> Self {
         let Some(baseline) = context.baseline else {
             return Self::Unjudged;
@@ -384,7 +384,7 @@ impl NetworkFamiliarity {
             Some(number) => format!("AS{number}").into(),
             None => network.prefix.to_string().into(),
         };
-        let assessment = baseline.assess_sign_in(event, settings);
+        let assessment = baseline.assess_sign_in_network(event, settings);
         if let Some(contribution) = assessment
             .contribution("new_asn")
             .or_else(|| assessment.contribution("new_prefix"))
