@@ -8,7 +8,7 @@ mod support;
 use riposte_baseline::{
     Assessment, Baseline, BaselineSettings, DecodeError, Feature, hour_of_week,
 };
-use riposte_model::{Activity, CredentialKind, IdentityKind, Outcome};
+use riposte_model::{Activity, CredentialKind, Event, IdentityKind, Outcome};
 use support::{AWS_CLI, EventBuilder, FIREFOX, at, home_sign_in, workload_call};
 
 fn settings() -> BaselineSettings {
@@ -474,16 +474,22 @@ proptest::proptest! {
     }
 }
 
-#[test]
-fn scores_match_assessment_without_details() {
-    let baseline = home_baseline(10);
-    let novel = EventBuilder::sign_in("2024-05-16T09:20:00Z")
+/// A sign-in from a country, network, browser family and device that the home baseline has
+/// not seen.
+fn novel_sign_in() -> Event {
+    EventBuilder::sign_in("2024-05-16T09:20:00Z")
         .ip("198.51.100.7")
         .asn(64501, "Other Telecom")
         .geo("DE", "Berlin")
         .user_agent(FIREFOX)
         .device("phone-9")
-        .build();
+        .build()
+}
+
+#[test]
+fn scores_match_assessment_without_details() {
+    let baseline = home_baseline(10);
+    let novel = novel_sign_in();
     for event in [novel, home_sign_in("2024-05-11T09:00:00Z")] {
         let assessment = baseline.assess_sign_in(&event, &settings());
         let scores = baseline.score_sign_in(&event, &settings());
@@ -511,13 +517,7 @@ fn scores_match_assessment_without_details() {
 #[test]
 fn network_assessment_keeps_network_contributions() {
     let baseline = home_baseline(10);
-    let novel = EventBuilder::sign_in("2024-05-16T09:20:00Z")
-        .ip("198.51.100.7")
-        .asn(64501, "Other Telecom")
-        .geo("DE", "Berlin")
-        .user_agent(FIREFOX)
-        .device("phone-9")
-        .build();
+    let novel = novel_sign_in();
     let without_asn = EventBuilder::sign_in("2024-05-16T09:20:00Z")
         .ip("198.51.100.7")
         .build();
@@ -538,13 +538,7 @@ fn network_assessment_keeps_network_contributions() {
 #[test]
 fn new_place_scores_every_novel_feature() {
     let baseline = home_baseline(10);
-    let event = EventBuilder::sign_in("2024-05-16T09:20:00Z")
-        .ip("198.51.100.7")
-        .asn(64501, "Other Telecom")
-        .geo("DE", "Berlin")
-        .user_agent(FIREFOX)
-        .device("phone-9")
-        .build();
+    let event = novel_sign_in();
 
     let assessment = baseline.assess_sign_in(&event, &settings());
 
