@@ -232,8 +232,9 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     .context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
 
-    if output != OutputFormat::Text {
-        // Machine formats keep standard output clean; people still need to know.
+    // Machine formats keep standard output clean, and a text report written to a file or a pipe
+    // is not read as it runs, so errors and rejects also go to standard error there.
+    if output != OutputFormat::Text || !std::io::stdout().is_terminal() {
         for error in &report.summary.errors {
             eprintln!("riposte: {}", Escaped(error));
         }

@@ -89,6 +89,27 @@ fn invalid_json_line_is_rejected_and_the_rest_is_read() {
 }
 
 #[test]
+fn text_report_to_a_pipe_also_warns_on_stderr() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("okta.jsonl"),
+        format!("{OKTA_SIGN_IN}\n{{\"uuid\": \"broken\n"),
+    )
+    .unwrap();
+    let output = riposte(&["hunt", "okta.jsonl", "missing.jsonl"], folder.path());
+
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Rejected records"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("riposte: rejected okta.jsonl:2: invalid JSON"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("missing.jsonl"), "{stderr}");
+}
+
+#[test]
 fn unknown_format_is_rejected_with_its_keys() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(
