@@ -98,13 +98,35 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<SourceError>) {
                 inputs.push(Input::File(entry.into_path()));
             }
             Ok(_) => {}
-            Err(error) => errors.push(SourceError::Walk {
-                path: error
-                    .path()
-                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
-                message: error.to_string(),
-            }),
+            Err(error) => errors.push(walk_error(root, &error)),
         }
+    }
+}
+
+/// Returns the error of a failed step of a folder walk, named after what failed: a folder that
+/// could not be listed, or an entry that could not be read, such as a link to a missing file.
+fn walk_error(root: &Path, error: &walkdir::Error) -> SourceError {
+    let path = error
+        .path()
+        .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+    match error.io_error() {
+        Some(io_error) if !path.is_dir() => SourceError::Unreadable {
+            path,
+            source: match io_error.raw_os_error() {
+                Some(code) => io::Error::from_raw_os_error(code),
+                None => io::Error::new(io_error.kind(), io_error.to_string()),
+            },
+        },
+        // The I/O error alone, without walkdir's repetition of the path.
+        Some(io_error) => SourceError::Walk {
+            path,
+            message: io_error.to_string(),
+        },
+        // A loop of links, whose message names both ends.
+        None => SourceError::Walk {
+            path,
+            message: error.to_string(),
+        },
     }
 }
 
@@ -242,6 +264,29 @@ mod tests {
             errors[0]
                 .to_string()
                 .starts_with(&format!("cannot read `{}`: ", missing.display()))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn broken_link_in_folder_is_an_unreadable_file() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("a.json"), "{}").unwrap();
+        let link = folder.path().join("b.json");
+        std::os::unix::fs::symlink(folder.path().join("gone.json"), &link).unwrap();
+
+        let (inputs, errors) = expand(&[folder.path().to_path_buf()]);
+
+        assert_eq!(inputs, [Input::File(folder.path().join("a.json"))]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path(), link);
+        assert_eq!(
+            errors[0].to_string(),
+            format!(
+                "cannot read `{}`: {}",
+                link.display(),
+                io::Error::from_raw_os_error(2)
+            )
         );
     }
 
