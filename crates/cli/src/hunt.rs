@@ -235,7 +235,13 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     // Machine formats keep standard output clean, and a text report written to a file or a pipe
     // is not read as it runs, so errors and rejects also go to standard error there.
     if output != OutputFormat::Text || !std::io::stdout().is_terminal() {
-        for error in &report.summary.errors {
+        // A read error is also a rejected record: one line names it when it is a sample.
+        for error in report
+            .summary
+            .errors
+            .iter()
+            .filter(|error| !report.reject_samples.contains(error))
+        {
             eprintln!("riposte: {}", Escaped(error));
         }
         for sample in &report.reject_samples {

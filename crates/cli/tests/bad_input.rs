@@ -173,6 +173,17 @@ fn truncated_gzip_is_reported_after_the_records_before_it() {
     );
     // The records before the cut were read.
     assert!(summary["records"].as_u64().unwrap() > 1);
+    // The read error is also the rejected record, and standard error names it once.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("read failed").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("riposte: rejected {error}")),
+        "{stderr}"
+    );
+
+    let text = riposte(&["hunt", "okta.json.gz"], folder.path());
+    let report = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(report.matches("read failed").count(), 1, "{report}");
 }
 
 #[test]

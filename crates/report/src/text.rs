@@ -291,7 +291,13 @@ fn write_summary(
         "  elapsed        {:.3} s ({:.0} events/s)",
         summary.elapsed_secs, summary.events_per_second
     )?;
-    for error in &summary.errors {
+    // A read error is also a rejected record, and is shown once, among the rejected records
+    // when it is one of the samples.
+    for error in summary
+        .errors
+        .iter()
+        .filter(|error| !reject_samples.contains(error))
+    {
         writeln!(out, "  error: {}", Escaped(error))?;
     }
     if !reject_samples.is_empty() {
