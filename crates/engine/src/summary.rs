@@ -12,10 +12,13 @@ pub struct Summary {
     /// Input files skipped because an earlier run with the same state file read them whole
     /// and they have not changed.
     pub unchanged_files: u64,
-    /// Records read: events, unsupported records and rejects.
+    /// Records read: events, unsupported records and rejected records. A read that failed
+    /// inside an input, such as a damaged gzip stream, is no record: it counts in `rejected`
+    /// and `errors` only.
     pub records: u64,
     /// Records normalized into events, duplicates included.
     pub events: u64,
+    /// Rejected records, and reads that failed inside an input.
     pub rejected: u64,
     /// Well-formed records of a category riposte does not interpret yet.
     pub unsupported: u64,
