@@ -365,8 +365,44 @@ fn key_list(value: &Value) -> String {
 fn describe_json_error(error: &serde_json::Error) -> String {
     let message = error.to_string();
     let text = match message.rfind(" at line ") {
-        Some(position) => message.get(..position).unwrap_or(&message).to_owned(),
-        None => message,
+        Some(position) => message.get(..position).unwrap_or(&message),
+        None => &message,
+    };
+    // serde_json says "expected ident" where a word is not one of JSON's three literals.
+    let text = match text {
+        "expected ident" => "expected `true`, `false` or `null`",
+        other => other,
     };
     format!("{text} (column {})", error.column())
+}
+
+#[cfg(test)]
+mod json_error_tests {
+    use super::describe_json_error;
+
+    fn describe(text: &str) -> String {
+        let error = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        describe_json_error(&error)
+    }
+
+    #[test]
+    fn misspelled_literal_names_the_literals() {
+        assert_eq!(
+            describe("not json at all"),
+            "expected `true`, `false` or `null` (column 2)"
+        );
+        assert_eq!(
+            describe("{\"a\": tru}"),
+            "expected `true`, `false` or `null` (column 10)"
+        );
+    }
+
+    #[test]
+    fn other_errors_keep_their_wording() {
+        assert_eq!(
+            describe("{\"a\": 1"),
+            "EOF while parsing an object (column 7)"
+        );
+        assert_eq!(describe("[1,]"), "trailing comma (column 4)");
+    }
 }
