@@ -368,7 +368,7 @@ fn describe_json_error(error: &serde_json::Error) -> String {
         Some(position) => message.get(..position).unwrap_or(&message),
         None => &message,
     };
-    // serde_json says "expected ident" where a word is not one of JSON's three literals.
+    // serde_json reports "expected ident" where a word is not one of JSON's three literals.
     let text = match text {
         "expected ident" => "expected `true`, `false` or `null`",
         other => other,
