@@ -89,6 +89,34 @@ fn invalid_json_line_is_rejected_and_the_rest_is_read() {
 }
 
 #[test]
+fn rejected_bytes_that_are_not_utf8_are_kept_in_base64() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut input = format!("{OKTA_SIGN_IN}\n").into_bytes();
+    input.extend_from_slice(b"{\"uuid\": \"caf\xe9\"}\n");
+    std::fs::write(folder.path().join("okta.jsonl"), input).unwrap();
+    let output = riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            "okta.jsonl",
+        ],
+        folder.path(),
+    );
+
+    assert_eq!(output.status.code(), Some(2));
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["line"], 2);
+    assert_eq!(rejected[0]["record"], "{\"uuid\": \"caf\u{fffd}\"}");
+    assert_eq!(rejected[0]["record_lossy"], true);
+    // Python's base64.b64encode(b'{"uuid": "caf\xe9"}').
+    assert_eq!(rejected[0]["record_base64"], "eyJ1dWlkIjogImNhZukifQ==");
+}
+
+#[test]
 fn text_report_to_a_pipe_also_warns_on_stderr() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -2,12 +2,15 @@
 //!
 //! One JSON object per line: `file`, `line`, `index` (0-based position in the file),
 //! `reason`, and `record`, the record's text. Bytes that are not UTF-8 are replaced with
-//! U+FFFD and `record_lossy` is set.
+//! U+FFFD in `record`, `record_lossy` is set, and `record_base64` holds the bytes as read, in
+//! standard Base64.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use riposte_ingest::decode::Reject;
 use serde_json::json;
 
@@ -50,6 +53,10 @@ impl RejectWriter {
         });
         if let (true, Some(object)) = (lossy, line.as_object_mut()) {
             object.insert("record_lossy".to_owned(), json!(true));
+            object.insert(
+                "record_base64".to_owned(),
+                json!(STANDARD.encode(&reject.raw)),
+            );
         }
         serde_json::to_writer(&mut self.writer, &line)
             .map_err(std::io::Error::from)
