@@ -23,6 +23,21 @@ fn riposte(args: &[&str], cwd: &Path) -> Output {
         .expect("riposte runs")
 }
 
+/// Hunts `input` in `folder` with JSON Lines output and the rejects in `rejects.jsonl`.
+fn hunt_with_rejects(folder: &Path, input: &str) -> Output {
+    riposte(
+        &[
+            "hunt",
+            "--format",
+            "jsonl",
+            "--rejects",
+            "rejects.jsonl",
+            input,
+        ],
+        folder,
+    )
+}
+
 /// Returns the summary line of a `--format jsonl` run.
 fn summary(output: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -55,17 +70,7 @@ fn invalid_json_line_is_rejected_and_the_rest_is_read() {
         format!("{OKTA_SIGN_IN}\n{{\"uuid\": \"broken\n{OKTA_SIGN_IN}\n"),
     )
     .unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "okta.jsonl",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "okta.jsonl");
     assert_eq!(output.status.code(), Some(2));
     let summary = summary(&output);
     assert_eq!(summary["records"], 3);
@@ -94,17 +99,7 @@ fn rejected_bytes_that_are_not_utf8_are_kept_in_base64() {
     let mut input = format!("{OKTA_SIGN_IN}\n").into_bytes();
     input.extend_from_slice(b"{\"uuid\": \"caf\xe9\"}\n");
     std::fs::write(folder.path().join("okta.jsonl"), input).unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "okta.jsonl",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "okta.jsonl");
 
     assert_eq!(output.status.code(), Some(2));
     let rejected = rejects(&folder.path().join("rejects.jsonl"));
@@ -145,17 +140,7 @@ fn unknown_format_is_rejected_with_its_keys() {
         "{\"level\":\"info\",\"msg\":\"hello\"}\n",
     )
     .unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "other.json",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "other.json");
     assert_eq!(output.status.code(), Some(2));
     let rejected = rejects(&folder.path().join("rejects.jsonl"));
     assert_eq!(
@@ -175,17 +160,7 @@ fn truncated_gzip_is_reported_after_the_records_before_it() {
     let compressed = encoder.finish().unwrap();
     let half = compressed.get(..compressed.len() / 2).unwrap();
     std::fs::write(folder.path().join("okta.json.gz"), half).unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "okta.json.gz",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "okta.json.gz");
     assert_eq!(output.status.code(), Some(2));
     let summary = summary(&output);
     let errors = summary["errors"].as_array().unwrap();
@@ -240,17 +215,7 @@ fn missing_path_does_not_stop_the_others() {
 fn record_too_deep_or_not_an_object_is_rejected() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("numbers.json"), "[[[1]]]\n42\n").unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "numbers.json",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "numbers.json");
     assert_eq!(output.status.code(), Some(2));
     let reasons: Vec<String> = rejects(&folder.path().join("rejects.jsonl"))
         .iter()
@@ -333,17 +298,7 @@ fn missing_required_field_names_the_field() {
         format!("{record}\n"),
     )
     .unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "cloudtrail.jsonl",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "cloudtrail.jsonl");
     assert_eq!(output.status.code(), Some(2));
     let rejected = rejects(&folder.path().join("rejects.jsonl"));
     assert_eq!(
@@ -362,17 +317,7 @@ fn impossible_timestamp_names_field_and_value() {
         format!("{OKTA_SIGN_IN}\n{record}\n"),
     )
     .unwrap();
-    let output = riposte(
-        &[
-            "hunt",
-            "--format",
-            "jsonl",
-            "--rejects",
-            "rejects.jsonl",
-            "okta.jsonl",
-        ],
-        folder.path(),
-    );
+    let output = hunt_with_rejects(folder.path(), "okta.jsonl");
     assert_eq!(output.status.code(), Some(2));
     let summary = summary(&output);
     assert_eq!(summary["records"], 2);

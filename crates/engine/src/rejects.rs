@@ -2,7 +2,7 @@
 //!
 //! One JSON object per line: `file`, `line`, `index` (0-based position in the file),
 //! `reason`, and `record`, the record's text. Bytes that are not UTF-8 are replaced with
-//! U+FFFD in `record`, `record_lossy` is set, and `record_base64` holds the bytes as read, in
+//! U+FFFD in `record`, `record_lossy` is set, and `record_base64` contains the bytes as read, in
 //! standard Base64.
 
 use std::fs::File;
