@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::{GzDecoder, MultiGzDecoder};
 
 use crate::gunzip::{MAX_WHOLE_OUTPUT, gunzip_whole};
 
@@ -198,8 +198,62 @@ pub fn open_to_end(input: &Input) -> Result<Box<dyn BufRead + Send>, SourceError
         Some(content) => Ok(Box::new(content)),
         None => Ok(Box::new(BufReader::with_capacity(
             BUFFER_BYTES,
-            MultiGzDecoder::new(Cursor::new(compressed)),
+            GzipMembers::new(Cursor::new(compressed)),
         ))),
+    }
+}
+
+/// A reader of the members of a gzip stream one after the other, as `MultiGzDecoder` reads
+/// them. An error after the first member starts with "after the first gzip member", so that
+/// trailing bytes that are not gzip do not read as damage to the records before them.
+struct GzipMembers<R: BufRead> {
+    stage: Members<R>,
+}
+
+enum Members<R: BufRead> {
+    First(GzDecoder<R>),
+    Rest(MultiGzDecoder<R>),
+    Done,
+}
+
+impl<R: BufRead> GzipMembers<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            stage: Members::First(GzDecoder::new(reader)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match &mut self.stage {
+                Members::First(decoder) => {
+                    let read = decoder.read(buffer)?;
+                    if read > 0 || buffer.is_empty() {
+                        return Ok(read);
+                    }
+                    // The first member ended. Bytes after it start another one.
+                    if let Members::First(decoder) =
+                        std::mem::replace(&mut self.stage, Members::Done)
+                    {
+                        let mut rest = decoder.into_inner();
+                        if !rest.fill_buf()?.is_empty() {
+                            self.stage = Members::Rest(MultiGzDecoder::new(rest));
+                        }
+                    }
+                }
+                Members::Rest(decoder) => {
+                    return decoder.read(buffer).map_err(|error| {
+                        io::Error::new(
+                            error.kind(),
+                            format!("after the first gzip member: {error}"),
+                        )
+                    });
+                }
+                Members::Done => return Ok(0),
+            }
+        }
     }
 }
 
@@ -215,7 +269,7 @@ fn wrap<R: Read + Send + 'static>(
             source,
         })?;
     if head.starts_with(&GZIP_MAGIC) {
-        let decoder = MultiGzDecoder::new(buffered);
+        let decoder = GzipMembers::new(buffered);
         Ok(Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder)))
     } else {
         Ok(Box::new(buffered))
@@ -287,6 +341,52 @@ mod tests {
                 link.display(),
                 io::Error::from_raw_os_error(2)
             )
+        );
+    }
+
+    /// Reads `bytes` through [`GzipMembers`], returning the text read and the error, if any.
+    fn read_members(bytes: Vec<u8>) -> (String, Option<io::Error>) {
+        let mut reader = GzipMembers::new(Cursor::new(bytes));
+        let mut text = Vec::new();
+        let error = reader.read_to_end(&mut text).err();
+        (String::from_utf8(text).unwrap(), error)
+    }
+
+    #[test]
+    fn gzip_members_are_read_in_turn() {
+        let mut bytes = gzip(b"{\"a\":1}\n");
+        bytes.extend(gzip(b"{\"b\":2}\n"));
+        bytes.extend(gzip(b""));
+        let (text, error) = read_members(bytes);
+        assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n");
+        assert!(error.is_none(), "{error:?}");
+    }
+
+    #[test]
+    fn bytes_after_first_member_are_named_in_error() {
+        for trailing in [&b"\0"[..], b"not gzip at all", &[0x1f, 0x8b]] {
+            let mut bytes = gzip(b"{\"a\":1}\n");
+            bytes.extend_from_slice(trailing);
+            let (text, error) = read_members(bytes);
+            assert_eq!(text, "{\"a\":1}\n");
+            let message = error.unwrap().to_string();
+            assert!(
+                message.starts_with("after the first gzip member: "),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn damage_in_first_member_keeps_its_message() {
+        let mut bytes = gzip(b"{\"a\":1}\n");
+        let length = bytes.len();
+        bytes.truncate(length - 3);
+        let (_, error) = read_members(bytes);
+        let message = error.unwrap().to_string();
+        assert!(
+            !message.contains("after the first gzip member"),
+            "{message}"
         );
     }
 
