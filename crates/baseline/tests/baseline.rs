@@ -474,8 +474,8 @@ proptest::proptest! {
     }
 }
 
-/// A sign-in from a country, network, browser family and device that the home baseline has
-/// not seen.
+/// Builds a sign-in from a country, network, browser family and device that the home
+/// baseline has not seen.
 fn novel_sign_in() -> Event {
     EventBuilder::sign_in("2024-05-16T09:20:00Z")
         .ip("198.51.100.7")

@@ -94,7 +94,7 @@ fn invalid_json_line_is_rejected_and_the_rest_is_read() {
 }
 
 #[test]
-fn rejected_bytes_that_are_not_utf8_are_kept_in_base64() {
+fn non_utf8_reject_keeps_base64_bytes() {
     let folder = tempfile::tempdir().unwrap();
     let mut input = format!("{OKTA_SIGN_IN}\n").into_bytes();
     input.extend_from_slice(b"{\"uuid\": \"caf\xe9\"}\n");
@@ -112,7 +112,7 @@ fn rejected_bytes_that_are_not_utf8_are_kept_in_base64() {
 }
 
 #[test]
-fn text_report_to_a_pipe_also_warns_on_stderr() {
+fn piped_text_report_warns_on_stderr() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(
         folder.path().join("okta.jsonl"),

@@ -13,7 +13,7 @@ pub struct Summary {
     /// and they have not changed.
     pub unchanged_files: u64,
     /// Records read: events, unsupported records and rejected records. A read that failed
-    /// inside an input, such as a damaged gzip stream, is no record: it counts in `rejected`
+    /// inside an input, such as a damaged gzip stream, is not a record: it counts in `rejected`
     /// and `errors` only.
     pub records: u64,
     /// Records normalized into events, duplicates included.

@@ -91,8 +91,9 @@ mod sse2 {
         _mm_set1_epi8,
     };
 
-    /// Returns true with the length of the plain prefix when a byte that ends it lies in the
-    /// first whole sixteen-byte blocks of `bytes`, else false with the length of those blocks.
+    /// Returns true with the length of the plain prefix when a byte that ends it lies in one
+    /// of the whole sixteen-byte blocks that `bytes` starts with. Otherwise returns false with
+    /// the length of those blocks, and the caller scans the bytes after them.
     #[inline]
     #[target_feature(enable = "sse2")]
     pub(super) fn plain_run_length(bytes: &[u8]) -> (bool, usize) {
