@@ -136,7 +136,7 @@ impl Decoder {
         match item {
             FrameItem::Record(frame) => self.decode_frame(frame, file, emit),
             FrameItem::LastLine(frame) => {
-                if json::parse(&frame.bytes).is_ok() {
+                if json::parse(&frame.bytes, &json::Arena::new()).is_ok() {
                     self.decode_frame(frame, file, emit);
                 } else {
                     emit(truncated(frame, file));
@@ -185,7 +185,7 @@ impl Decoder {
     ) {
         let record_location = location(file, frame.line);
         self.decode_value(
-            frame.value,
+            &frame.value,
             Some(frame.bytes),
             &record_location,
             frame.index,
@@ -195,7 +195,10 @@ impl Decoder {
     }
 
     fn decode_frame(&self, frame: Frame, file: &Arc<Path>, emit: &mut dyn FnMut(Decoded)) {
-        let value = match json::parse(&frame.bytes) {
+        // A record that the framer could not parse in its buffer. The parsed value takes
+        // about twice the record's size.
+        let arena = json::Arena::with_capacity(frame.bytes.len().saturating_mul(2));
+        let value = match json::parse(&frame.bytes, &arena) {
             Ok(value) => value,
             Err(error) => {
                 emit(Decoded::Rejected(Reject {
@@ -220,7 +223,7 @@ impl Decoder {
 
     fn decode_value(
         &self,
-        value: Value,
+        value: &Value<'_>,
         raw: Option<&[u8]>,
         record_location: &RecordLocation,
         index: u64,
@@ -228,8 +231,8 @@ impl Decoder {
         emit: &mut dyn FnMut(Decoded),
     ) {
         let value = if depth < MAX_WRAPPER_DEPTH {
-            match into_elements(value) {
-                Ok(elements) => {
+            match elements(value) {
+                Some(elements) => {
                     for element in elements {
                         // An element's text is rebuilt only if a reject or a fallback id
                         // needs it: most elements never do.
@@ -237,7 +240,7 @@ impl Decoder {
                     }
                     return;
                 }
-                Err(single) => single,
+                None => value,
             }
         } else {
             value
@@ -248,7 +251,7 @@ impl Decoder {
                 index,
                 reason,
                 raw: raw.map_or_else(
-                    || serde_json::to_vec(&value).unwrap_or_default(),
+                    || serde_json::to_vec(value).unwrap_or_default(),
                     <[u8]>::to_vec,
                 ),
                 read_error: false,
@@ -258,16 +261,16 @@ impl Decoder {
         if !value.is_object() {
             emit(reject(format!(
                 "expected a JSON object, found {}",
-                json_kind(&value)
+                json_kind(value)
             )));
             return;
         }
-        let family = match self.forced.or_else(|| FormatFamily::detect(&value)) {
+        let family = match self.forced.or_else(|| FormatFamily::detect(value)) {
             Some(family) => family,
             None => {
                 emit(reject(format!(
                     "unknown format: the record matches none of cloudtrail, okta, entra (top-level keys: {})",
-                    key_list(&value)
+                    key_list(value)
                 )));
                 return;
             }
@@ -276,11 +279,11 @@ impl Decoder {
             location: Some(record_location),
             raw: match raw {
                 Some(bytes) => RawRecord::Bytes(bytes),
-                None => RawRecord::Parsed(&value),
+                None => RawRecord::Parsed(value),
             },
             strings: &self.strings,
         };
-        match family.normalize(&value, &context) {
+        match family.normalize(value, &context) {
             Ok(Normalized::Event(event)) => emit(Decoded::Event(event)),
             Ok(Normalized::Unsupported { category }) => {
                 emit(Decoded::Unsupported { family, category });
@@ -291,24 +294,18 @@ impl Decoder {
 }
 
 /// Returns the records inside a JSON array or a `{"Records": [...]}` / `{"records": [...]}`
-/// object, or gives the value back when it is a single record.
-fn into_elements(value: Value) -> Result<Vec<Value>, Value> {
+/// object, or `None` when the value is a single record.
+fn elements<'a>(value: &Value<'a>) -> Option<&'a [Value<'a>]> {
     match value {
-        Value::Array(elements) => Ok(elements),
-        Value::Object(mut object) => {
+        Value::Array(elements) => Some(elements),
+        Value::Object(object) => {
             // The key is looked up first: counting an object's distinct keys costs more.
-            let key = ["Records", "records"]
+            let elements = ["Records", "records"]
                 .into_iter()
-                .find(|key| object.get(key).is_some_and(Value::is_array));
-            match key {
-                Some(key) if object.len() == 1 => match object.remove(key) {
-                    Some(Value::Array(elements)) => Ok(elements),
-                    _ => Err(Value::Object(object)),
-                },
-                _ => Err(Value::Object(object)),
-            }
+                .find_map(|key| object.get(key)?.as_array())?;
+            (object.len() == 1).then_some(elements)
         }
-        other => Err(other),
+        _ => None,
     }
 }
 

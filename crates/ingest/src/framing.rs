@@ -18,7 +18,7 @@
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
 
-use crate::json::{self, Value};
+use crate::json::{self, Arena, Value};
 
 /// The largest record accepted, in bytes. Larger records are rejected unread, so that one
 /// hostile record cannot exhaust memory.
@@ -122,6 +122,8 @@ pub struct Framer<R> {
     /// starts with this capacity, because records of one input have similar sizes and
     /// growing a buffer from empty copies it several times.
     capacity_hint: usize,
+    /// Holds the value of the record parsed in the reader's buffer, until the next one.
+    arena: Arena,
 }
 
 /// The largest capacity a record's buffer starts with, so that one large record does not
@@ -146,6 +148,7 @@ impl<R: BufRead> Framer<R> {
             index: 0,
             finished: false,
             capacity_hint: 0,
+            arena: Arena::new(),
         }
     }
 
@@ -324,7 +327,9 @@ impl<R: BufRead> Framer<R> {
         F: FnOnce(Next<'_>) -> T,
     {
         let max_record_bytes = self.max_record_bytes;
-        self.hand_in_place(handle, |chunk| find_line(chunk, max_record_bytes))
+        self.hand_in_place(handle, |chunk, arena| {
+            find_line(chunk, max_record_bytes, arena)
+        })
     }
 
     /// Parses the object that starts at the reader's position inside its buffer and hands it
@@ -337,8 +342,8 @@ impl<R: BufRead> Framer<R> {
     {
         let max_record_bytes = self.max_record_bytes;
         let window = self.capacity_hint.saturating_mul(2).max(MIN_PARSE_WINDOW);
-        self.hand_in_place(handle, |chunk| {
-            find_element(chunk, window, max_record_bytes)
+        self.hand_in_place(handle, |chunk, arena| {
+            find_element(chunk, window, max_record_bytes, arena)
         })
     }
 
@@ -347,11 +352,13 @@ impl<R: BufRead> Framer<R> {
     fn hand_in_place<T, F>(
         &mut self,
         handle: F,
-        find: impl FnOnce(&[u8]) -> Option<Found<'_>>,
+        find: impl for<'a> FnOnce(&'a [u8], &'a Arena) -> Option<Found<'a>>,
     ) -> Result<T, F>
     where
         F: FnOnce(Next<'_>) -> T,
     {
+        // Frees the value of the previous record, and of a parse that gave up.
+        self.arena.reset();
         let chunk = match self.reader.fill_buf() {
             Ok(chunk) => chunk,
             // The reader retries an interrupted read.
@@ -360,7 +367,7 @@ impl<R: BufRead> Framer<R> {
             // does for a wrong checksum, so the error is handed on here, not read again.
             Err(error) => return Ok(handle(Next::Item(self.stop_on(error)))),
         };
-        let Some(found) = find(chunk) else {
+        let Some(found) = find(chunk, &self.arena) else {
             return Err(handle);
         };
 
@@ -708,7 +715,7 @@ struct Found<'a> {
 /// Parses the line at the start of `chunk`. Returns `None` unless the line ends within
 /// `chunk`, is not blank, takes at most `max_record_bytes` with its line end, and is a document
 /// the fast parser accepts.
-fn find_line(chunk: &[u8], max_record_bytes: usize) -> Option<Found<'_>> {
+fn find_line<'a>(chunk: &'a [u8], max_record_bytes: usize, arena: &'a Arena) -> Option<Found<'a>> {
     let newline = memchr::memchr(b'\n', chunk)?;
     let consumed = newline + 1;
     if consumed > max_record_bytes {
@@ -718,7 +725,7 @@ fn find_line(chunk: &[u8], max_record_bytes: usize) -> Option<Found<'_>> {
     if trim_ascii(bytes).is_empty() {
         return None;
     }
-    let value = json::parse_fast(json::utf8(bytes)?)?;
+    let value = json::parse_fast(json::utf8(bytes)?, arena)?;
     Some(Found {
         bytes,
         value,
@@ -729,11 +736,16 @@ fn find_line(chunk: &[u8], max_record_bytes: usize) -> Option<Found<'_>> {
 
 /// Parses the object at the start of `chunk`. Returns `None` unless the object ends within the
 /// first `window` bytes, takes at most `max_record_bytes`, and is one the fast parser accepts.
-fn find_element(chunk: &[u8], window: usize, max_record_bytes: usize) -> Option<Found<'_>> {
+fn find_element<'a>(
+    chunk: &'a [u8],
+    window: usize,
+    max_record_bytes: usize,
+    arena: &'a Arena,
+) -> Option<Found<'a>> {
     let head = chunk.get(..window.min(chunk.len()))?;
     // The window may end inside a character, or hold invalid UTF-8 after the record.
     let text = json::utf8_prefix(head);
-    let object = json::parse_object_prefix(text)?;
+    let object = json::parse_object_prefix(text, arena)?;
     if object.length > max_record_bytes {
         return None;
     }
@@ -1172,7 +1184,10 @@ mod tests {
             Next::Item(item) => describe(item),
             Next::Parsed(frame) => {
                 parsed += 1;
-                assert_eq!(json::parse(frame.bytes).ok(), Some(frame.value));
+                assert_eq!(
+                    json::parse(frame.bytes, &Arena::new()).ok(),
+                    Some(frame.value)
+                );
                 ("record", frame.line, frame.index, frame.bytes.to_vec())
             }
         }) {

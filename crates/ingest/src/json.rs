@@ -9,7 +9,7 @@ mod value;
 
 pub(crate) use parser::{parse_fast, parse_object_prefix, plain_run_length};
 pub use riposte_model::trim;
-pub use value::{Object, Value, compare_keys, parse, parse_str};
+pub use value::{Arena, Member, Object, Value, compare_keys, parse, parse_str};
 
 /// Returns `bytes` as text when they are valid UTF-8. The check is `simdutf8`'s vectorized
 /// one, which accepts exactly what `std::str::from_utf8` accepts. On the benchmark's records
@@ -30,12 +30,15 @@ pub(crate) fn utf8_prefix(bytes: &[u8]) -> &str {
     }
 }
 
-/// Builds a [`Value`] that owns its strings with the syntax of `serde_json::json!`, for
-/// tests.
+/// Builds a [`Value`] with the syntax of `serde_json::json!`, for tests. The JSON and the
+/// arena it is built in live until the process ends.
 #[cfg(test)]
 macro_rules! test_record {
     ($($json:tt)+) => {
-        $crate::json::Value::from(&serde_json::json!($($json)+)).into_owned()
+        $crate::json::Value::from_serde(
+            Box::leak(Box::new(serde_json::json!($($json)+))),
+            Box::leak(Box::new($crate::json::Arena::new())),
+        )
     };
 }
 
@@ -128,21 +131,22 @@ pub fn present(text: &str) -> Option<&str> {
 }
 
 /// Parses a string that holds serialized JSON (Log Analytics exports write nested objects
-/// this way) and returns the parsed value; any other value is returned as a clone.
-pub fn unnest<'a>(value: &'a Value<'a>) -> Option<Value<'a>> {
+/// this way) into `arena` and returns the parsed value; any other value is returned as a
+/// clone.
+pub fn unnest<'a>(value: &Value<'a>, arena: &'a Arena) -> Option<Value<'a>> {
     match value {
-        Value::String(text) => unnest_str(text),
+        Value::String(text) => unnest_str(text, arena),
         Value::Null => None,
         other => Some(other.clone()),
     }
 }
 
-/// Parses a string that starts with `{` or `[` as JSON. Returns `None` for any other string
-/// and for invalid JSON.
-pub fn unnest_str(text: &str) -> Option<Value<'_>> {
+/// Parses a string that starts with `{` or `[` as JSON into `arena`. Returns `None` for any
+/// other string and for invalid JSON.
+pub fn unnest_str<'a>(text: &'a str, arena: &'a Arena) -> Option<Value<'a>> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        parse_str(text).ok()
+        parse_str(text, arena).ok()
     } else {
         None
     }
@@ -190,8 +194,9 @@ mod tests {
     #[test]
     fn unnest_parses_serialized_objects() {
         let nested = json!("{\"city\": \"Paris\"}");
-        assert_eq!(unnest(&nested), Some(json!({"city": "Paris"})));
-        assert_eq!(unnest(&json!("plain")), None);
-        assert_eq!(unnest(&json!({"x": 1})), Some(json!({"x": 1})));
+        let arena = Arena::new();
+        assert_eq!(unnest(&nested, &arena), Some(json!({"city": "Paris"})));
+        assert_eq!(unnest(&json!("plain"), &arena), None);
+        assert_eq!(unnest(&json!({"x": 1}), &arena), Some(json!({"x": 1})));
     }
 }

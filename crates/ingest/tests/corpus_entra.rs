@@ -229,7 +229,8 @@ fn other_providers_are_not_entra() {
         }
         for path in files(&folder) {
             for record in records(&path) {
-                if entra::matches(&riposte_ingest::json::Value::from(&record)) {
+                let arena = riposte_ingest::json::Arena::new();
+                if entra::matches(&riposte_ingest::json::Value::from_serde(&record, &arena)) {
                     claimed.push(path.display().to_string());
                 }
             }

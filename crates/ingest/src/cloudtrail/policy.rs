@@ -61,7 +61,14 @@ fn hex_value(digit: u8) -> Option<u8> {
 mod tests {
     use serde_json::json;
 
+    use crate::json::Arena;
+
     use super::*;
+
+    /// Decodes a document built with `serde_json::json!`.
+    fn decoded(document: &serde_json::Value) -> Option<serde_json::Value> {
+        decode_document(Some(&Value::from_serde(document, &Arena::new())))
+    }
 
     fn expected() -> serde_json::Value {
         json!({
@@ -75,10 +82,7 @@ mod tests {
         let document = json!(
             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}"
         );
-        assert_eq!(
-            decode_document(Some(&Value::from(&document))),
-            Some(expected())
-        );
+        assert_eq!(decoded(&document), Some(expected()));
     }
 
     #[test]
@@ -86,10 +90,7 @@ mod tests {
         let document = json!(
             "\n{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}\n  ]\n}\n"
         );
-        assert_eq!(
-            decode_document(Some(&Value::from(&document))),
-            Some(expected())
-        );
+        assert_eq!(decoded(&document), Some(expected()));
     }
 
     #[test]
@@ -97,10 +98,7 @@ mod tests {
         let document = json!(
             "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"
         );
-        assert_eq!(
-            decode_document(Some(&Value::from(&document))),
-            Some(expected())
-        );
+        assert_eq!(decoded(&document), Some(expected()));
     }
 
     #[test]
@@ -108,39 +106,24 @@ mod tests {
         let document = json!(
             "%7B+%22Version%22%3A+%222012-10-17%22%2C+%22Statement%22%3A+%5B%7B%22Effect%22%3A+%22Allow%22%2C+%22Action%22%3A+%22s3%3AGetObject%22%2C+%22Resource%22%3A+%22*%22%7D%5D+%7D"
         );
-        assert_eq!(
-            decode_document(Some(&Value::from(&document))),
-            Some(expected())
-        );
+        assert_eq!(decoded(&document), Some(expected()));
     }
 
     #[test]
     fn object_is_kept() {
-        assert_eq!(
-            decode_document(Some(&Value::from(&expected()))),
-            Some(expected())
-        );
+        assert_eq!(decoded(&expected()), Some(expected()));
     }
 
     #[test]
     fn undecodable_documents_are_none() {
         assert_eq!(decode_document(None), None);
-        assert_eq!(
-            decode_document(Some(&Value::from(&json!("%7B%22Version")))),
-            None
-        );
-        assert_eq!(decode_document(Some(&Value::from(&json!("%7")))), None);
-        assert_eq!(decode_document(Some(&Value::from(&json!("%ZZ")))), None);
-        assert_eq!(decode_document(Some(&Value::from(&json!("%FF%FE")))), None);
-        assert_eq!(
-            decode_document(Some(&Value::from(&json!("{\"Version\": ")))),
-            None
-        );
-        assert_eq!(decode_document(Some(&Value::from(&json!("[1, 2]")))), None);
-        assert_eq!(decode_document(Some(&Value::from(&json!(42)))), None);
-        assert_eq!(
-            decode_document(Some(&Value::from(&json!("HIDDEN_DUE_TO_SECURITY_REASONS")))),
-            None
-        );
+        assert_eq!(decoded(&json!("%7B%22Version")), None);
+        assert_eq!(decoded(&json!("%7")), None);
+        assert_eq!(decoded(&json!("%ZZ")), None);
+        assert_eq!(decoded(&json!("%FF%FE")), None);
+        assert_eq!(decoded(&json!("{\"Version\": ")), None);
+        assert_eq!(decoded(&json!("[1, 2]")), None);
+        assert_eq!(decoded(&json!(42)), None);
+        assert_eq!(decoded(&json!("HIDDEN_DUE_TO_SECURITY_REASONS")), None);
     }
 }

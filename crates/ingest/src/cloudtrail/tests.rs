@@ -9,11 +9,15 @@ use super::*;
 
 /// Reads a record built with `serde_json::json!`, which the tests modify in place.
 fn matches(record: &Value) -> bool {
-    super::matches(&crate::json::Value::from(record))
+    super::matches(&crate::json::Value::from_serde(
+        record,
+        &crate::json::Arena::new(),
+    ))
 }
 
 fn normalize(record: &Value, context: &RecordContext<'_>) -> Result<Normalized, NormalizeError> {
-    super::normalize(&crate::json::Value::from(record), context)
+    let arena = crate::json::Arena::new();
+    super::normalize(&crate::json::Value::from_serde(record, &arena), context)
 }
 
 fn event(record: &Value) -> Event {

@@ -326,10 +326,11 @@ fn app_role_name(canonical: &Canonical<'_>, targets: &[Target]) -> Option<String
 /// Tells a new secret or certificate from a removed one. Both are logged under the same
 /// name, but a removal leaves fewer key descriptions after the change than before.
 fn secrets_activity(canonical: &Canonical<'_>) -> Activity {
+    let arena = json::Arena::new();
     let count = |side: &str| {
         property_entry(canonical, "KeyDescription")
             .and_then(|entry| json::str_at(entry, &[side]))
-            .and_then(|text| json::parse_str(text).ok())
+            .and_then(|text| json::parse_str(text, &arena).ok())
             .and_then(|value| value.as_array().map(<[Value]>::len))
     };
     match (count("oldValue"), count("newValue")) {
@@ -358,8 +359,9 @@ fn modified_property(canonical: &Canonical<'_>, name: &str) -> Option<String> {
     let entry = property_entry(canonical, name)?;
     let written =
         json::str_at(entry, &["newValue"]).or_else(|| json::str_at(entry, &["oldValue"]))?;
-    let value = match json::parse_str(written) {
-        Ok(Value::String(text)) => text.into_owned(),
+    let arena = json::Arena::new();
+    let value = match json::parse_str(written, &arena) {
+        Ok(Value::String(text)) => text.to_owned(),
         Ok(Value::Array(items)) => items.first()?.as_str()?.to_owned(),
         _ => written.to_owned(),
     };

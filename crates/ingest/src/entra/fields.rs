@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::json::{self, Object, Value, compare_keys};
+use crate::json::{self, Arena, Object, Value, compare_keys};
 
 /// Named values, each name once.
 #[derive(Debug, Default)]
@@ -105,8 +105,8 @@ impl<'a> Fields<'a> {
     }
 
     /// Replaces the string value of each of `names` that contains serialized JSON with the
-    /// parsed value.
-    pub(super) fn parse_nested(&mut self, names: &[&'static str]) {
+    /// value parsed into `arena`.
+    pub(super) fn parse_nested(&mut self, names: &[&'static str], arena: &'a Arena) {
         if let Some(object) = self.object {
             // Most records write nested objects as objects. One pass over the members finds
             // whether any contains serialized JSON, which costs less than a lookup per name.
@@ -119,7 +119,7 @@ impl<'a> Fields<'a> {
             }
             for name in names {
                 if let Some(Value::String(text)) = self.written_field(name)
-                    && let Some(parsed) = json::unnest_str(text)
+                    && let Some(parsed) = json::unnest_str(text, arena)
                 {
                     self.parsed.push((name, parsed));
                 }
@@ -130,14 +130,8 @@ impl<'a> Fields<'a> {
             if !names.contains(&name.as_ref()) {
                 continue;
             }
-            let parsed = match value {
-                Cow::Borrowed(written @ Value::String(_)) => json::unnest(written),
-                Cow::Owned(Value::String(Cow::Borrowed(text))) => json::unnest_str(text),
-                // A string that was itself inside a nested JSON string: the parsed value
-                // cannot borrow from it, so it takes copies of its strings.
-                Cow::Owned(Value::String(Cow::Owned(text))) => {
-                    json::unnest_str(text).map(Value::into_owned)
-                }
+            let parsed = match value.as_ref() {
+                Value::String(text) => json::unnest_str(text, arena),
                 _ => None,
             };
             if let Some(parsed) = parsed {
@@ -357,8 +351,9 @@ mod tests {
             "time": "2024-05-01T10:00:00Z",
         });
         let object = record.as_object().unwrap();
+        let arena = Arena::new();
         let mut fields = Fields::view(object, Some("properties"));
-        fields.parse_nested(&["status", "properties"]);
+        fields.parse_nested(&["status", "properties"], &arena);
         assert_eq!(fields.get(&["properties"]), None);
         assert!(!fields.has_any_case("Properties"));
         assert!(fields.has_any_case("Time"));
@@ -369,10 +364,11 @@ mod tests {
     #[test]
     fn nested_strings_are_parsed() {
         let status = json!("{\"errorCode\": 50126}");
+        let arena = Arena::new();
         let mut builder = FieldsBuilder::with_capacity(1);
         builder.push("status".into(), Cow::Borrowed(&status), false);
         let mut fields = builder.build(Repeated::KeepFirst);
-        fields.parse_nested(&["status"]);
+        fields.parse_nested(&["status"], &arena);
         assert_eq!(fields.u64_at(&["status", "errorCode"]), Some(50126));
         assert_eq!(
             fields.text_at(&["status", "errorCode"]).as_deref(),

@@ -57,7 +57,9 @@ pub fn normalize(
     record: &Value,
     context: &RecordContext<'_>,
 ) -> Result<Normalized, NormalizeError> {
-    let canonical = match shape::canonicalize(record)? {
+    // Nested objects that the record writes as JSON strings are parsed into this arena.
+    let arena = crate::json::Arena::new();
+    let canonical = match shape::canonicalize(record, &arena)? {
         Classified::Known(canonical) => canonical,
         Classified::Unsupported(category) => return Ok(Normalized::Unsupported { category }),
     };

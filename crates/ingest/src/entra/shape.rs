@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use crate::json::{Object, Value};
+use crate::json::{Arena, Object, Value};
 
 use super::category;
 use super::fields::{Fields, FieldsBuilder, Repeated, starts_upper};
@@ -262,7 +262,10 @@ const NESTED_FIELDS: &[&str] = &[
 
 /// Rewrites a record of any shape as a [`Canonical`] record, or names the category of an
 /// Entra record riposte does not interpret.
-pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, NormalizeError> {
+pub(super) fn canonicalize<'a>(
+    record: &'a Value<'a>,
+    arena: &'a Arena,
+) -> Result<Classified<'a>, NormalizeError> {
     let Some(object) = record.as_object() else {
         return Err(NormalizeError::invalid(
             "record",
@@ -277,18 +280,19 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
         None | Some(Value::Null) => {}
         Some(Value::Object(properties)) => {
             let envelope = Fields::view(object, Some("properties"));
-            let resource = object_resource(properties);
+            let resource = object_resource(properties, arena);
             return classify(Shape::AzureMonitor, category, envelope, resource, record);
         }
-        Some(written @ Value::String(_)) => match json::unnest(written) {
+        Some(written @ Value::String(_)) => match json::unnest(written, arena) {
             // Not serialized JSON: the record is read as a flattened one below.
             None => {}
             Some(Value::Object(properties)) => {
                 let envelope = Fields::view(object, Some("properties"));
                 let resource = resource_fields(
                     properties
-                        .into_iter()
-                        .map(|(key, value)| (key, Cow::Owned(value))),
+                        .iter()
+                        .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
+                    arena,
                 );
                 return classify(Shape::AzureMonitor, category, envelope, resource, record);
             }
@@ -298,7 +302,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
     }
 
     if is_pascal_case(object) {
-        let (envelope, resource) = split_log_analytics(object);
+        let (envelope, resource) = split_log_analytics(object, arena);
         let named = table
             .filter(|name| category::lookup(name).is_some())
             .or(category);
@@ -315,7 +319,7 @@ pub(super) fn canonicalize<'a>(record: &'a Value<'a>) -> Result<Classified<'a>, 
     } else {
         Shape::Graph
     };
-    let resource = object_resource(object);
+    let resource = object_resource(object, arena);
     let envelope = if shape == Shape::AzureMonitor {
         Fields::view(object, None)
     } else {
@@ -494,7 +498,7 @@ fn is_pascal_case(object: &Object<'_>) -> bool {
 
 /// Splits a Log Analytics row into envelope and resource fields. Of columns that map to the
 /// same field, the first in key order is kept.
-fn split_log_analytics<'a>(object: &'a Object<'a>) -> (Fields<'a>, Fields<'a>) {
+fn split_log_analytics<'a>(object: &'a Object<'a>, arena: &'a Arena) -> (Fields<'a>, Fields<'a>) {
     // `len` would put the members in key order once more than `iter` does.
     let mut envelope = FieldsBuilder::with_capacity(object.written_len());
     let mut resource = FieldsBuilder::with_capacity(object.written_len());
@@ -516,7 +520,7 @@ fn split_log_analytics<'a>(object: &'a Object<'a>) -> (Fields<'a>, Fields<'a>) {
             }
             Some(Column::ObjectOrEnvelope(name)) => match value {
                 Value::Object(_) => resource.push(name.into(), borrowed, false),
-                Value::String(_) => match json::unnest(value) {
+                Value::String(_) => match json::unnest(value, arena) {
                     Some(nested @ Value::Object(_)) => {
                         resource.push(name.into(), Cow::Owned(nested), false);
                     }
@@ -536,7 +540,7 @@ fn split_log_analytics<'a>(object: &'a Object<'a>) -> (Fields<'a>, Fields<'a>) {
         }
     }
     let mut resource = resource.build(Repeated::KeepFirst);
-    resource.parse_nested(NESTED_FIELDS);
+    resource.parse_nested(NESTED_FIELDS, arena);
     (envelope.build(Repeated::KeepFirst), resource)
 }
 
@@ -544,6 +548,7 @@ fn split_log_analytics<'a>(object: &'a Object<'a>) -> (Fields<'a>, Fields<'a>) {
 /// case wins over a PascalCase twin), nested JSON strings parsed.
 fn resource_fields<'a>(
     members: impl ExactSizeIterator<Item = (Cow<'a, str>, Cow<'a, Value<'a>>)>,
+    arena: &'a Arena,
 ) -> Fields<'a> {
     let mut resource = FieldsBuilder::with_capacity(members.len());
     for (key, value) in members {
@@ -551,21 +556,22 @@ fn resource_fields<'a>(
         resource.push(name, value, renamed);
     }
     let mut resource = resource.build(Repeated::PreferUnrenamed);
-    resource.parse_nested(NESTED_FIELDS);
+    resource.parse_nested(NESTED_FIELDS, arena);
     resource
 }
 
 /// Reads the resource from the members of an object, in place when no key needs renaming.
-fn object_resource<'a>(object: &'a Object<'a>) -> Fields<'a> {
+fn object_resource<'a>(object: &'a Object<'a>, arena: &'a Arena) -> Fields<'a> {
     if !needs_renaming(object) {
         let mut resource = Fields::view(object, None);
-        resource.parse_nested(NESTED_FIELDS);
+        resource.parse_nested(NESTED_FIELDS, arena);
         return resource;
     }
     resource_fields(
         object
             .iter()
             .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
+        arena,
     )
 }
 
@@ -711,7 +717,8 @@ mod tests {
     use crate::json::test_record as json;
 
     fn known<'a>(record: &'a Value<'a>) -> Canonical<'a> {
-        match canonicalize(record).unwrap() {
+        let arena = Box::leak(Box::new(Arena::new()));
+        match canonicalize(record, arena).unwrap() {
             Classified::Known(canonical) => canonical,
             Classified::Unsupported(category) => panic!("unsupported {category}"),
         }
@@ -853,7 +860,7 @@ mod tests {
             "category": "SomeFutureLogs",
             "resourceId": "/tenants/x/providers/Microsoft.aadiam",
         });
-        match canonicalize(&record).unwrap() {
+        match canonicalize(&record, &Arena::new()).unwrap() {
             Classified::Unsupported(category) => assert_eq!(&*category, "SomeFutureLogs"),
             Classified::Known(_) => panic!("expected unsupported"),
         }
@@ -861,7 +868,7 @@ mod tests {
 
     #[test]
     fn category_of_the_wrong_type_is_invalid() {
-        let error = canonicalize(&json!({"category": 7})).unwrap_err();
+        let error = canonicalize(&json!({"category": 7}), &Arena::new()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "invalid value `7` in `category`: expected a string naming the log category"

@@ -419,7 +419,8 @@ mod tests {
             raw: crate::RawRecord::Bytes(b"{}"),
             strings: &StringCache::new(),
         };
-        match entra::normalize(&crate::json::Value::from(record), &context).unwrap() {
+        let arena = crate::json::Arena::new();
+        match entra::normalize(&crate::json::Value::from_serde(record, &arena), &context).unwrap() {
             Normalized::Event(event) => *event,
             Normalized::Unsupported { category } => panic!("unsupported {category}"),
         }

@@ -11,11 +11,9 @@
 //! nesting deeper than `serde_json` allows. The caller then parses the same text with
 //! `serde_json`, so errors keep `serde_json`'s messages and positions.
 
-use std::borrow::Cow;
-
 use serde_json::Number;
 
-use super::value::{Object, Value};
+use super::value::{Arena, Member, Object, Value};
 
 /// Maximum nesting of arrays and objects that `serde_json` accepts. Its `Deserializer`
 /// (read in version 1.0.154) starts with a recursion budget of 128 and takes one for each
@@ -28,8 +26,8 @@ const STACK_CAPACITY: usize = 64;
 
 /// Parses a JSON document, or returns `None` when the input is not one that this parser
 /// accepts. Every accepted input parses to the same value as with `serde_json`.
-pub(crate) fn parse_fast(text: &str) -> Option<Value<'_>> {
-    let mut parser = Parser::new(text);
+pub(crate) fn parse_fast<'a>(text: &'a str, arena: &'a Arena) -> Option<Value<'a>> {
+    let mut parser = Parser::new(text, arena);
     parser.skip_whitespace();
     let value = parser.value()?;
     parser.skip_whitespace();
@@ -49,11 +47,11 @@ pub(crate) struct ObjectPrefix<'a> {
 /// Parses the object at the start of `text`, or returns `None` when `text` does not start
 /// with an object that this parser accepts. The text after the object is not read, so the
 /// object parses to the same value as it would alone.
-pub(crate) fn parse_object_prefix(text: &str) -> Option<ObjectPrefix<'_>> {
+pub(crate) fn parse_object_prefix<'a>(text: &'a str, arena: &'a Arena) -> Option<ObjectPrefix<'a>> {
     if !text.starts_with('{') {
         return None;
     }
-    let mut parser = Parser::new(text);
+    let mut parser = Parser::new(text, arena);
     let value = parser.object()?;
     Some(ObjectPrefix {
         value,
@@ -184,13 +182,12 @@ macro_rules! read_value {
                 $parser.position += 1;
                 match $parser.plain_string()? {
                     PlainString::Complete(text) => {
-                        let $value = Value::String(Cow::Borrowed(text));
+                        let $value = Value::String(text);
                         $store
                     }
                     PlainString::EscapeAt(backslash) => {
                         let start = $parser.position;
-                        let $value =
-                            Value::String(Cow::Owned($parser.escaped_string(start, backslash)?));
+                        let $value = Value::String($parser.escaped_string(start, backslash)?);
                         $store
                     }
                 }
@@ -237,13 +234,15 @@ enum PlainString<'a> {
 
 struct Parser<'a> {
     text: &'a str,
+    /// Where arrays, objects and strings with escapes are stored.
+    arena: &'a Arena,
     /// Byte offset of the next unread byte.
     position: usize,
     /// Number of arrays and objects that enclose the position.
     depth: usize,
     /// Members of the objects being read, innermost last. Each object takes its members off
     /// the top when it closes.
-    members: Vec<(Cow<'a, str>, Value<'a>)>,
+    members: Vec<Member<'a>>,
     /// Elements of the arrays being read, shared in the same way.
     elements: Vec<Value<'a>>,
     /// Line feeds skipped as whitespace so far.
@@ -251,9 +250,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, arena: &'a Arena) -> Self {
         Self {
             text,
+            arena,
             position: 0,
             depth: 0,
             members: Vec::with_capacity(STACK_CAPACITY),
@@ -330,9 +330,11 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        // `split_off` copies the members in one block into a new vector sized for them.
-        let members = self.members.split_off(base);
-        Some(Value::Object(Object::from_members(members)))
+        // The members move in one block into a slice of the arena sized for them.
+        Some(Value::Object(Object::from_members(
+            self.members.drain(base..),
+            self.arena,
+        )))
     }
 
     #[inline(never)]
@@ -342,7 +344,7 @@ impl<'a> Parser<'a> {
         if self.peek()? == b']' {
             self.position += 1;
             self.depth -= 1;
-            return Some(Value::Array(Vec::new()));
+            return Some(Value::Array(&[]));
         }
         let base = self.elements.len();
         loop {
@@ -355,18 +357,18 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Some(Value::Array(self.elements.split_off(base)))
+        Some(Value::Array(
+            self.arena.alloc_slice(self.elements.drain(base..)),
+        ))
     }
 
     /// Reads a string whose opening quote has been read. A string without escape sequences
     /// is borrowed from the input, as `serde_json` borrows it.
     #[inline(always)]
-    fn string(&mut self) -> Option<Cow<'a, str>> {
+    fn string(&mut self) -> Option<&'a str> {
         match self.plain_string()? {
-            PlainString::Complete(text) => Some(Cow::Borrowed(text)),
-            PlainString::EscapeAt(backslash) => self
-                .escaped_string(self.position, backslash)
-                .map(Cow::Owned),
+            PlainString::Complete(text) => Some(text),
+            PlainString::EscapeAt(backslash) => self.escaped_string(self.position, backslash),
         }
     }
 
@@ -397,8 +399,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads the rest of a string from its first backslash at `backslash`, copying the
-    /// text from `start` and decoding each escape sequence.
-    fn escaped_string(&mut self, start: usize, backslash: usize) -> Option<String> {
+    /// text from `start` and decoding each escape sequence, and stores it in the arena.
+    fn escaped_string(&mut self, start: usize, backslash: usize) -> Option<&'a str> {
         let mut text = String::with_capacity(backslash - start + 16);
         text.push_str(self.text.get(start..backslash)?);
         self.position = backslash;
@@ -406,7 +408,7 @@ impl<'a> Parser<'a> {
             // The position is at a quote or a backslash: `scan_string_run` stops at nothing
             // else.
             if self.next()? == b'"' {
-                return Some(text);
+                return Some(self.arena.alloc_str(&text));
             }
             self.escape(&mut text)?;
             let run_start = self.position;
@@ -534,28 +536,24 @@ impl<'a> Parser<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
-
     use proptest::prelude::*;
     use proptest::sample::Index;
     use proptest::test_runner::Config;
 
     use super::{parse_fast, parse_object_prefix, plain_run_length};
-    use crate::json::{Value, parse};
+    use crate::json::value::parse_serde_only;
+    use crate::json::{Arena, Value, parse};
 
-    /// Parses with `serde_json` alone, as [`parse`] did before the hand-written parser. The
-    /// tests compare every result with this one.
-    fn parse_with_serde(bytes: &[u8]) -> Result<Value<'_>, serde_json::Error> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(bytes),
-        }
+    /// Returns an arena that lives until the process ends, for values that tests return
+    /// from helpers.
+    fn arena() -> &'static Arena {
+        Box::leak(Box::new(Arena::new()))
     }
 
     /// Compares two values strictly: beyond `PartialEq`, strings must both be borrowed from
-    /// the same bytes or both be owned, and numbers must have the same kind (unsigned,
-    /// signed or float) and the same bits, so that -0.0 differs from 0.0.
-    fn identical(left: &Value, right: &Value) -> bool {
+    /// the same bytes of `input` or both be copies, and numbers must have the same kind
+    /// (unsigned, signed or float) and the same bits, so that -0.0 differs from 0.0.
+    fn identical(left: &Value, right: &Value, input: &[u8]) -> bool {
         match (left, right) {
             (Value::Null, Value::Null) => true,
             (Value::Bool(left), Value::Bool(right)) => left == right,
@@ -567,20 +565,20 @@ mod tests {
                     && left.as_i64() == right.as_i64()
                     && left.as_f64().map(f64::to_bits) == right.as_f64().map(f64::to_bits)
             }
-            (Value::String(left), Value::String(right)) => identical_strings(left, right),
+            (Value::String(left), Value::String(right)) => identical_strings(left, right, input),
             (Value::Array(left), Value::Array(right)) => {
                 left.len() == right.len()
                     && left
                         .iter()
-                        .zip(right)
-                        .all(|(left, right)| identical(left, right))
+                        .zip(right.iter())
+                        .all(|(left, right)| identical(left, right, input))
             }
             (Value::Object(left), Value::Object(right)) => {
                 left.len() == right.len()
-                    && left.clone().into_iter().zip(right.clone()).all(
+                    && left.iter().zip(right.iter()).all(
                         |((left_key, left_value), (right_key, right_value))| {
-                            identical_strings(&left_key, &right_key)
-                                && identical(&left_value, &right_value)
+                            identical_strings(left_key, right_key, input)
+                                && identical(left_value, right_value, input)
                         },
                     )
             }
@@ -588,18 +586,19 @@ mod tests {
         }
     }
 
-    #[expect(
-        clippy::ptr_arg,
-        reason = "whether a string is borrowed or owned is part of the comparison"
-    )]
-    fn identical_strings(left: &Cow<str>, right: &Cow<str>) -> bool {
-        match (left, right) {
-            (Cow::Borrowed(left), Cow::Borrowed(right)) => {
-                left.as_ptr() == right.as_ptr() && left == right
-            }
-            (Cow::Owned(left), Cow::Owned(right)) => left == right,
+    fn identical_strings(left: &str, right: &str, input: &[u8]) -> bool {
+        match (borrowed_from(left, input), borrowed_from(right, input)) {
+            (true, true) => left.as_ptr() == right.as_ptr() && left == right,
+            (false, false) => left == right,
             _ => false,
         }
+    }
+
+    /// Returns true when `text` is a slice of `input`, not a copy in an arena.
+    fn borrowed_from(text: &str, input: &[u8]) -> bool {
+        let input = input.as_ptr_range();
+        let text = text.as_bytes().as_ptr_range();
+        input.start <= text.start && text.end <= input.end
     }
 
     /// Checks that [`parse`] returns what `serde_json` returns for `bytes`, including the
@@ -611,12 +610,13 @@ mod tests {
     /// repeated keys independently.
     fn check_against_serde(bytes: &[u8]) -> Result<(), TestCaseError> {
         let input = String::from_utf8_lossy(bytes);
-        let expected = parse_with_serde(bytes);
-        let actual = parse(bytes);
+        let (fast_arena, serde_arena) = (Arena::new(), Arena::new());
+        let expected = parse_serde_only(bytes, &serde_arena);
+        let actual = parse(bytes, &fast_arena);
         match (&actual, &expected) {
             (Ok(actual), Ok(expected)) => {
                 prop_assert!(
-                    identical(actual, expected),
+                    identical(actual, expected, bytes),
                     "{input:?}\nparse: {actual:?}\nserde_json: {expected:?}"
                 );
                 let reference = serde_json::from_slice::<serde_json::Value>(bytes);
@@ -638,7 +638,7 @@ mod tests {
         }
         if let Ok(text) = std::str::from_utf8(bytes) {
             prop_assert_eq!(
-                parse_fast(text).is_some(),
+                parse_fast(text, &Arena::new()).is_some(),
                 expected.is_ok(),
                 "the hand-written parser accepts {:?} only if serde_json does",
                 input
@@ -682,7 +682,7 @@ mod tests {
         if let Err(failure) = check_against_serde(text.as_bytes()) {
             panic!("{failure}");
         }
-        parse(text.as_bytes()).unwrap()
+        parse(text.as_bytes(), arena()).unwrap()
     }
 
     /// Asserts that `text` fails as with `serde_json` and returns the error message.
@@ -690,7 +690,7 @@ mod tests {
         if let Err(failure) = check_against_serde(text) {
             panic!("{failure}");
         }
-        parse(text).unwrap_err().to_string()
+        parse(text, &Arena::new()).unwrap_err().to_string()
     }
 
     fn nested(depth: usize, open: &str, inner: &str, close: &str) -> String {
@@ -707,7 +707,7 @@ mod tests {
                 1
             };
             let deepest = nested(127 / levels, open, "1", close);
-            assert!(parse_fast(&deepest).is_some(), "{deepest}");
+            assert!(parse_fast(&deepest, &Arena::new()).is_some(), "{deepest}");
             parsed(&deepest);
             let too_deep = nested(128_usize.div_ceil(levels), open, "1", close);
             assert!(failed(too_deep.as_bytes()).starts_with("recursion limit exceeded"));
@@ -757,7 +757,8 @@ mod tests {
         for (text, expected) in cases {
             let value = parsed(text);
             assert!(
-                matches!(&value, Value::String(Cow::Owned(decoded)) if decoded == expected),
+                matches!(&value, Value::String(decoded)
+                    if *decoded == expected && !borrowed_from(decoded, text.as_bytes())),
                 "{text}: {value:?}"
             );
         }
@@ -1143,7 +1144,7 @@ mod tests {
     #[test]
     fn object_prefix_counts_line_feeds() {
         let text = "{\n  \"a\": [1,\r\n 2],\n\t\"b\\n\": \"x\\ny\"\n}\n\n{\"next\": 1}";
-        let object = parse_object_prefix(text).unwrap();
+        let object = parse_object_prefix(text, arena()).unwrap();
         let expected = &text[..text.find("}\n").unwrap() + 1];
         assert_eq!(object.length, expected.len());
         assert_eq!(object.line_feeds, 4);
@@ -1151,7 +1152,7 @@ mod tests {
             object.line_feeds,
             expected.bytes().filter(|&b| b == b'\n').count() as u64
         );
-        let compact = parse_object_prefix("{\"a\":1}\n").unwrap();
+        let compact = parse_object_prefix("{\"a\":1}\n", arena()).unwrap();
         assert_eq!(compact.line_feeds, 0);
     }
 

@@ -52,14 +52,15 @@ fn threat_detections(record: &Value) -> Vec<(String, String)> {
     let Some(raw) = json::get(record, &["debugContext", "debugData", "threatDetections"]) else {
         return Vec::new();
     };
-    let Some(Value::Object(entries)) = json::unnest(raw) else {
+    let arena = json::Arena::new();
+    let Some(Value::Object(entries)) = json::unnest(raw, &arena) else {
         return Vec::new();
     };
     entries
-        .into_iter()
+        .iter()
         .filter_map(|(name, level)| match level {
-            Value::String(level) if json::present(&level).is_some() => {
-                Some((name.into_owned(), level.into_owned()))
+            Value::String(level) if json::present(level).is_some() => {
+                Some((name.to_owned(), (*level).to_owned()))
             }
             _ => None,
         })
