@@ -4,9 +4,11 @@
 //! such as `"<null>"` and `"null"`. These helpers return `None` for all of them, so that a
 //! normalizer only deals with present values.
 
+mod number;
 mod parser;
 mod value;
 
+pub use number::Number;
 pub(crate) use parser::{parse_fast, parse_object_prefix, plain_run_length};
 pub use riposte_model::trim;
 pub use value::{Arena, Member, Object, Value, compare_keys, parse, parse_str};
@@ -137,7 +139,7 @@ pub fn unnest<'a>(value: &Value<'a>, arena: &'a Arena) -> Option<Value<'a>> {
     match value {
         Value::String(text) => unnest_str(text, arena),
         Value::Null => None,
-        other => Some(other.clone()),
+        other => Some(*other),
     }
 }
 

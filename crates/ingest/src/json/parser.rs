@@ -11,8 +11,7 @@
 //! nesting deeper than `serde_json` allows. The caller then parses the same text with
 //! `serde_json`, so errors keep `serde_json`'s messages and positions.
 
-use serde_json::Number;
-
+use super::number::Number;
 use super::value::{Arena, Member, Object, Value};
 
 /// Maximum nesting of arrays and objects that `serde_json` accepts. Its `Deserializer`
@@ -330,11 +329,10 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        // The members move in one block into a slice of the arena sized for them.
-        Some(Value::Object(Object::from_members(
-            self.members.drain(base..),
-            self.arena,
-        )))
+        // The members are copied in one block into a slice of the arena sized for them.
+        let object = Object::from_members(self.members.get(base..)?, self.arena);
+        self.members.truncate(base);
+        Some(Value::Object(object))
     }
 
     #[inline(never)]
@@ -357,9 +355,9 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Some(Value::Array(
-            self.arena.alloc_slice(self.elements.drain(base..)),
-        ))
+        let elements = self.arena.alloc_slice(self.elements.get(base..)?);
+        self.elements.truncate(base);
+        Some(Value::Array(elements))
     }
 
     /// Reads a string whose opening quote has been read. A string without escape sequences
@@ -521,7 +519,8 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
-        self.text.get(start..self.position)?.parse().ok()
+        let number: serde_json::Number = self.text.get(start..self.position)?.parse().ok()?;
+        Number::from_serde(&number)
     }
 
     /// Skips one or more decimal digits.

@@ -10,7 +10,7 @@
 //!
 //! The observable behaviour is that of `serde_json::Value` without the `preserve_order`
 //! feature: members iterate in byte order of their keys, a repeated key keeps its last
-//! value, numbers are [`serde_json::Number`], and [`Display`](fmt::Display) writes the
+//! value, numbers answer as [`serde_json::Number`] does, and [`Display`](fmt::Display) writes the
 //! compact JSON that `serde_json::Value` writes. Messages that quote a value or list keys
 //! therefore read the same.
 //!
@@ -22,16 +22,15 @@
 
 use std::fmt;
 
+use super::number::Number;
+use super::parser::parse_fast;
 use serde::Serialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use serde_json::Number;
-
-use super::parser::parse_fast;
 
 /// A JSON value whose strings borrow from the text it was parsed from when they contain no
 /// escape sequence, and whose arrays, objects and other strings live in an [`Arena`].
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Value<'a> {
     #[default]
     Null,
@@ -91,9 +90,9 @@ impl Arena {
         self.0.alloc_str(text)
     }
 
-    /// Moves `items` into a slice in the arena.
-    pub(crate) fn alloc_slice<T>(&self, items: impl ExactSizeIterator<Item = T>) -> &[T] {
-        self.0.alloc_slice_fill_iter(items)
+    /// Copies `items` into the arena.
+    pub(crate) fn alloc_slice<T: Copy>(&self, items: &[T]) -> &[T] {
+        self.0.alloc_slice_copy(items)
     }
 }
 
@@ -221,7 +220,7 @@ impl<'a> Value<'a> {
         match self {
             Self::Null => serde_json::Value::Null,
             Self::Bool(flag) => serde_json::Value::Bool(*flag),
-            Self::Number(number) => serde_json::Value::Number(number.clone()),
+            Self::Number(number) => serde_json::Value::Number(number.to_serde()),
             Self::String(text) => serde_json::Value::String((*text).to_owned()),
             Self::Array(elements) => {
                 serde_json::Value::Array(elements.iter().map(Value::to_serde).collect())
@@ -256,22 +255,26 @@ impl<'a> Value<'a> {
         match value {
             serde_json::Value::Null => Self::Null,
             serde_json::Value::Bool(flag) => Self::Bool(*flag),
-            serde_json::Value::Number(number) => Self::Number(number.clone()),
+            serde_json::Value::Number(number) => {
+                Number::from_serde(number).map_or(Self::Null, Self::Number)
+            }
             serde_json::Value::String(text) => Self::String(text),
-            serde_json::Value::Array(elements) => Self::Array(
-                arena.alloc_slice(
-                    elements
-                        .iter()
-                        .map(|element| Self::from_serde(element, arena)),
-                ),
-            ),
+            serde_json::Value::Array(elements) => {
+                let elements: Vec<Self> = elements
+                    .iter()
+                    .map(|element| Self::from_serde(element, arena))
+                    .collect();
+                Self::Array(arena.alloc_slice(&elements))
+            }
             // A `serde_json::Map` iterates in insertion order when another crate
             // switches on its `preserve_order` feature, so the members are sorted here.
-            serde_json::Value::Object(map) => Self::Object(Object::from_members(
-                map.iter()
-                    .map(|(key, value)| (key.as_str(), Self::from_serde(value, arena))),
-                arena,
-            )),
+            serde_json::Value::Object(map) => {
+                let members: Vec<Member<'a>> = map
+                    .iter()
+                    .map(|(key, value)| (key.as_str(), Self::from_serde(value, arena)))
+                    .collect();
+                Self::Object(Object::from_members(&members, arena))
+            }
         }
     }
 }
@@ -279,20 +282,17 @@ impl<'a> Value<'a> {
 impl<'a> Object<'a> {
     /// Builds an object in `arena` from members in the order they were written. Of members
     /// with the same key, the last one counts, as in `serde_json::Map`.
-    pub(super) fn from_members(
-        members: impl ExactSizeIterator<Item = Member<'a>>,
-        arena: &'a Arena,
-    ) -> Self {
+    pub(super) fn from_members(members: &[Member<'a>], arena: &'a Arena) -> Self {
         if members.len() <= MAX_SCANNED_MEMBERS {
             return Self {
                 members: arena.alloc_slice(members),
                 sorted: false,
             };
         }
-        let mut members: Vec<Member<'a>> = members.collect();
+        let mut members = members.to_vec();
         sort_members(&mut members);
         Self {
-            members: arena.alloc_slice(members.into_iter()),
+            members: arena.alloc_slice(&members),
             sorted: true,
         }
     }
@@ -566,7 +566,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ValueSeed<'a> {
         while let Some(element) = sequence.next_element_seed(ValueSeed(self.0))? {
             elements.push(element);
         }
-        Ok(Value::Array(self.0.alloc_slice(elements.into_iter())))
+        Ok(Value::Array(self.0.alloc_slice(&elements)))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -575,10 +575,7 @@ impl<'de: 'a, 'a> Visitor<'de> for ValueSeed<'a> {
             let value = map.next_value_seed(ValueSeed(self.0))?;
             members.push((key, value));
         }
-        Ok(Value::Object(Object::from_members(
-            members.into_iter(),
-            self.0,
-        )))
+        Ok(Value::Object(Object::from_members(&members, self.0)))
     }
 }
 
