@@ -416,10 +416,26 @@ impl Baseline {
     ///   operation belongs to an [`ApiFamily`];
     /// - `new_user_agent_family`, `new_credential` and `known_asn`.
     pub fn assess_workload_call(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
+        self.workload_assessment(event, settings, true)
+    }
+
+    /// Scores an API call as [`Baseline::assess_workload_call`] does, with the same
+    /// contributions and score, but leaves every contribution's `detail` empty. Detections
+    /// score every call of a workload and format the details only for one that they report.
+    pub fn score_workload_call(&self, event: &Event, settings: &BaselineSettings) -> Assessment {
+        self.workload_assessment(event, settings, false)
+    }
+
+    fn workload_assessment(
+        &self,
+        event: &Event,
+        settings: &BaselineSettings,
+        explain: bool,
+    ) -> Assessment {
         let features = EventFeatures::of(event);
         let view = self.view(event.time, settings);
         let weights = &settings.workload_weights;
-        let mut assessment = Builder::new(true);
+        let mut assessment = Builder::new(explain);
 
         self.add_new_network(
             &mut assessment,

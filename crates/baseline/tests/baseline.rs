@@ -786,6 +786,43 @@ fn leaked_key_pattern_scores_every_novel_feature() {
 }
 
 #[test]
+fn workload_scores_match_assessment_without_details() {
+    let baseline = workload_baseline();
+    let novel = EventBuilder::api_call(
+        "2024-05-16T03:00:00Z",
+        "sts.amazonaws.com",
+        "GetCallerIdentity",
+    )
+    .ip("192.0.2.99")
+    .asn(64999, "Unknown Hosting")
+    .user_agent(AWS_CLI)
+    .build();
+    let usual = workload_call("2024-05-16T10:00:00Z", "s3.amazonaws.com", "GetObject");
+    for event in [novel, usual] {
+        let assessment = baseline.assess_workload_call(&event, &settings());
+        let scores = baseline.score_workload_call(&event, &settings());
+
+        assert!(!assessment.contributions.is_empty());
+        assert_eq!(scores.score, assessment.score);
+        let features = |assessment: &Assessment| {
+            assessment
+                .contributions
+                .iter()
+                .map(|c| (c.feature, c.weight))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(features(&scores), features(&assessment));
+        assert!(scores.contributions.iter().all(|c| c.detail.is_empty()));
+        assert!(
+            assessment
+                .contributions
+                .iter()
+                .all(|c| !c.detail.is_empty())
+        );
+    }
+}
+
+#[test]
 fn secret_read_with_new_key_is_flagged() {
     let baseline = workload_baseline();
     let event = EventBuilder::api_call(

@@ -439,8 +439,8 @@ impl Detector for ApiNoveltyForWorkload {
         if baseline.is_learning(event.time, settings) {
             return;
         }
-        let assessment = baseline.assess_workload_call(event, settings);
-        let Some(call) = Self::new_call(event, &assessment) else {
+        let scored = baseline.score_workload_call(event, settings);
+        let Some(call) = Self::new_call(event, &scored) else {
             return;
         };
 
@@ -461,6 +461,8 @@ impl Detector for ApiNoveltyForWorkload {
             window.add(call.clone(), Evidence::of(event))
         };
         if report {
+            // The same assessment with the details that the finding quotes.
+            let assessment = baseline.assess_workload_call(event, settings);
             let finding = Self::finding(
                 self.settings.window_secs,
                 event,

@@ -261,9 +261,9 @@ impl Detector for NewNetworkForWorkload {
         if baseline.is_learning(event.time, settings) {
             return;
         }
-        let assessment = baseline.assess_workload_call(event, settings);
-        let new_network = assessment.contribution("new_asn").is_some()
-            || assessment.contribution("new_prefix").is_some();
+        let scored = baseline.score_workload_call(event, settings);
+        let new_network =
+            scored.contribution("new_asn").is_some() || scored.contribution("new_prefix").is_some();
         if !new_network {
             return;
         }
@@ -281,6 +281,8 @@ impl Detector for NewNetworkForWorkload {
         *self
             .reported
             .touch_or_insert_with(&key, event.time, || event.time) = event.time;
+        // The same assessment with the details that the finding quotes.
+        let assessment = baseline.assess_workload_call(event, settings);
         findings.push(finding(
             event,
             &network,
