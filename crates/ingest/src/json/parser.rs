@@ -12,7 +12,7 @@
 //! `serde_json`, so errors keep `serde_json`'s messages and positions.
 
 use super::number::Number;
-use super::value::{Arena, Member, Object, Value};
+use super::value::{Arena, ArenaVec, Member, Object, Value};
 
 /// Maximum nesting of arrays and objects that `serde_json` accepts. Its `Deserializer`
 /// (read in version 1.0.154) starts with a recursion budget of 128 and takes one for each
@@ -22,6 +22,10 @@ const MAX_DEPTH: usize = 127;
 /// Initial capacity of the shared member stack, enough for the objects of a typical log
 /// record.
 const STACK_CAPACITY: usize = 64;
+
+/// Initial capacity of the shared element stack, enough for the arrays of a typical log
+/// record.
+const ELEMENT_STACK_CAPACITY: usize = 16;
 
 /// Parses a JSON document, or returns `None` when the input is not one that this parser
 /// accepts. Every accepted input parses to the same value as with `serde_json`.
@@ -240,10 +244,11 @@ struct Parser<'a> {
     /// Number of arrays and objects that enclose the position.
     depth: usize,
     /// Members of the objects being read, innermost last. Each object takes its members off
-    /// the top when it closes.
-    members: Vec<Member<'a>>,
+    /// the top when it closes. The stack lives in the arena too, so a record costs no
+    /// allocation from the heap for it.
+    members: ArenaVec<'a, Member<'a>>,
     /// Elements of the arrays being read, shared in the same way.
-    elements: Vec<Value<'a>>,
+    elements: ArenaVec<'a, Value<'a>>,
     /// Line feeds skipped as whitespace so far.
     line_feeds: u64,
 }
@@ -255,8 +260,8 @@ impl<'a> Parser<'a> {
             arena,
             position: 0,
             depth: 0,
-            members: Vec::with_capacity(STACK_CAPACITY),
-            elements: Vec::new(),
+            members: arena.vec(STACK_CAPACITY),
+            elements: arena.vec(ELEMENT_STACK_CAPACITY),
             line_feeds: 0,
         }
     }

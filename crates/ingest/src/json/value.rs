@@ -94,7 +94,15 @@ impl Arena {
     pub(crate) fn alloc_slice<T: Copy>(&self, items: &[T]) -> &[T] {
         self.0.alloc_slice_copy(items)
     }
+
+    /// Returns an empty vector in the arena with room for `capacity` items.
+    pub(crate) fn vec<T>(&self, capacity: usize) -> ArenaVec<'_, T> {
+        ArenaVec::with_capacity_in(capacity, &self.0)
+    }
 }
+
+/// A vector whose items live in an [`Arena`].
+pub(crate) type ArenaVec<'a, T> = bumpalo::collections::Vec<'a, T>;
 
 /// Parses a JSON document into `arena`. Errors are `serde_json`'s, with the same messages
 /// and positions.
