@@ -110,7 +110,9 @@ pub struct Framer<R> {
     mode: Mode,
     level: Level,
     /// Lines read ahead while choosing line mode, served before the reader.
-    lookahead: VecDeque<Vec<u8>>,
+    /// Each line is kept with its length as read, which is larger than the bytes kept for
+    /// a line over the record limit.
+    lookahead: VecDeque<(Vec<u8>, usize)>,
     /// Bytes read ahead while choosing value mode, served before the reader.
     pending: Vec<u8>,
     pending_position: usize,
@@ -174,9 +176,9 @@ impl<R: BufRead> Framer<R> {
             match read_line_capped(&mut self.reader, &mut line, self.max_record_bytes) {
                 Ok(LineRead::Eof) => break,
                 Ok(LineRead::Line) => {}
-                Ok(LineRead::TooLong) => {
+                Ok(LineRead::TooLong(length)) => {
                     // A line this long is not part of a pretty-printed file.
-                    self.lookahead.push_back(line);
+                    self.lookahead.push_back((line, length));
                     self.mode = Mode::Lines;
                     return Ok(());
                 }
@@ -194,14 +196,15 @@ impl<R: BufRead> Framer<R> {
             if !trimmed.is_empty() {
                 non_empty_seen += 1;
             }
-            self.lookahead.push_back(line);
+            let length = line.len();
+            self.lookahead.push_back((line, length));
             if complete {
                 self.mode = Mode::Lines;
                 return Ok(());
             }
         }
         self.mode = Mode::Values;
-        for line in self.lookahead.drain(..) {
+        for (line, _) in self.lookahead.drain(..) {
             self.pending.extend_from_slice(&line);
         }
         Ok(())
@@ -230,18 +233,18 @@ impl<R: BufRead> Framer<R> {
 
     fn next_line_frame(&mut self) -> Option<FrameItem> {
         loop {
-            let mut line = match self.lookahead.pop_front() {
-                Some(line) => line,
+            let (mut line, length) = match self.lookahead.pop_front() {
+                Some(read) => read,
                 None => {
                     let mut line = self.new_buffer();
                     match read_line_capped(&mut self.reader, &mut line, self.max_record_bytes) {
                         Ok(LineRead::Eof) => return None,
                         Ok(LineRead::Line) => {}
-                        Ok(LineRead::TooLong) => {
+                        Ok(LineRead::TooLong(length)) => {
                             let item = FrameItem::Oversized {
                                 line: self.line,
                                 index: self.index,
-                                size: line.len() as u64,
+                                size: length as u64,
                             };
                             self.line += 1;
                             self.index += 1;
@@ -255,7 +258,8 @@ impl<R: BufRead> Framer<R> {
                             });
                         }
                     }
-                    line
+                    let length = line.len();
+                    (line, length)
                 }
             };
             let line_number = self.line;
@@ -267,7 +271,7 @@ impl<R: BufRead> Framer<R> {
                 let item = FrameItem::Oversized {
                     line: line_number,
                     index: self.index,
-                    size: line.len() as u64,
+                    size: length as u64,
                 };
                 self.index += 1;
                 return Some(item);
@@ -872,7 +876,8 @@ enum LineRead {
     Eof,
     Line,
     /// The line exceeded the limit; `buffer` holds its first bytes and the rest was skipped.
-    TooLong,
+    /// Holds the line's length, line feed included.
+    TooLong(usize),
 }
 
 /// Reads one line, newline included, into `buffer`, keeping at most `cap` + 1 bytes.
@@ -892,7 +897,7 @@ fn read_line_capped<R: BufRead>(
             return Ok(if total == 0 {
                 LineRead::Eof
             } else if total > cap {
-                LineRead::TooLong
+                LineRead::TooLong(total)
             } else {
                 LineRead::Line
             });
@@ -910,7 +915,7 @@ fn read_line_capped<R: BufRead>(
         reader.consume(length);
         if done {
             return Ok(if total > cap {
-                LineRead::TooLong
+                LineRead::TooLong(total)
             } else {
                 LineRead::Line
             });
@@ -1092,6 +1097,25 @@ mod tests {
             frames(input),
             [(1, "TRUNCATED {\n  \"a\": 1,\n  \"b\": ".to_owned())]
         );
+    }
+
+    #[test]
+    fn oversized_line_reports_its_length() {
+        let long = format!("{{\"a\":\"{}\"}}\n", "x".repeat(100));
+        // The first case decides the framing on the long line itself, the second on the lines
+        // before it.
+        for input in [
+            format!("{long}{{\"b\":2}}\n"),
+            format!("{{\"b\":1}}\n{{\"b\":2}}\n{long}"),
+        ] {
+            let sizes: Vec<u64> = Framer::with_limit(input.as_bytes(), 50)
+                .filter_map(|item| match item {
+                    FrameItem::Oversized { size, .. } => Some(size),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(sizes, [long.len() as u64], "{input}");
+        }
     }
 
     #[test]
