@@ -26,6 +26,12 @@ const EXPECTED: &str = "expected RFC 3339, `M/D/YYYY h:mm:ss AM [+hh:mm]` or epo
 /// Earliest and latest epoch milliseconds accepted: 1970-01-01 to 9999-12-31.
 const EPOCH_MILLIS_RANGE: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
 
+/// Fewer epoch milliseconds than this (1973-03-03T09:46:40Z) are rejected. As epoch seconds,
+/// every time from 1970 to the year 5138 is below it, so such a number is far more likely a
+/// count of seconds than an event of the early 1970s, and reading it as milliseconds would
+/// put the event in January 1970 without a word.
+const MIN_EPOCH_MILLIS: i64 = 100_000_000_000;
+
 /// Parses a timestamp held in a JSON value: a string in any accepted form, or a number of
 /// epoch milliseconds.
 pub fn parse_time_value(value: &Value) -> Result<Timestamp, TimeError> {
@@ -78,6 +84,11 @@ fn from_epoch_millis(millis: i64, text: &str) -> Result<Timestamp, TimeError> {
     if !EPOCH_MILLIS_RANGE.contains(&millis) {
         return Err(invalid(
             "epoch milliseconds must fall between 1970 and the year 9999",
+        ));
+    }
+    if millis < MIN_EPOCH_MILLIS {
+        return Err(invalid(
+            "epoch milliseconds before 1973-03-03, which is what epoch seconds look like; write the time in milliseconds or as RFC 3339",
         ));
     }
     DateTime::from_timestamp_millis(millis)
@@ -376,6 +387,19 @@ mod tests {
         assert_eq!(utc("1723564700353"), "2024-08-13T15:58:20.353Z");
         let parsed = parse_time_value(&json!(1723564700353_i64)).unwrap();
         assert_eq!(parsed.timestamp_millis(), 1723564700353);
+        assert_eq!(utc("100000000000"), "1973-03-03T09:46:40Z");
+    }
+
+    #[test]
+    fn epoch_seconds_are_rejected() {
+        let error = parse_time_value(&json!(1715000000)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid timestamp `1715000000`: epoch milliseconds before 1973-03-03, which is what epoch seconds look like; write the time in milliseconds or as RFC 3339"
+        );
+        assert!(parse_timestamp("1715000000").is_err());
+        assert!(parse_timestamp("0").is_err());
+        assert!(parse_timestamp("99999999999").is_err());
     }
 
     #[test]
