@@ -359,7 +359,7 @@ fn key_list(value: &Value) -> String {
 
 /// serde_json's message without its own "at line L column C" suffix, which refers to the
 /// frame and not to the file; the column is kept.
-fn describe_json_error(error: &serde_json::Error) -> String {
+pub(crate) fn describe_json_error(error: &serde_json::Error) -> String {
     let message = error.to_string();
     let text = match message.rfind(" at line ") {
         Some(position) => message.get(..position).unwrap_or(&message),

@@ -26,10 +26,10 @@ const EXPECTED: &str = "expected RFC 3339, `M/D/YYYY h:mm:ss AM [+hh:mm]` or epo
 /// Earliest and latest epoch milliseconds accepted: 1970-01-01 to 9999-12-31.
 const EPOCH_MILLIS_RANGE: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
 
-/// Fewer epoch milliseconds than this (1973-03-03T09:46:40Z) are rejected. As epoch seconds,
-/// every time from 1970 to the year 5138 is below it, so such a number is far more likely a
-/// count of seconds than an event of the early 1970s, and reading it as milliseconds would
-/// put the event in January 1970 without a word.
+/// Fewer epoch milliseconds than this (1973-03-03T09:46:40Z) are rejected. Every time from
+/// 1970 to the year 5138 is below it as epoch seconds. Such a number is therefore far more
+/// likely seconds than an event of the early 1970s, and read as milliseconds it would put
+/// the event in January 1970 without a warning.
 const MIN_EPOCH_MILLIS: i64 = 100_000_000_000;
 
 /// Parses a timestamp held in a JSON value: a string in any accepted form, or a number of

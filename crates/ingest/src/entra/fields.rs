@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use crate::NormalizeError;
 use crate::json::{self, Arena, Object, Value, compare_keys};
 
 /// Named values, each name once.
@@ -105,8 +106,13 @@ impl<'a> Fields<'a> {
     }
 
     /// Replaces the string value of each of `names` that contains serialized JSON with the
-    /// value parsed into `arena`.
-    pub(super) fn parse_nested(&mut self, names: &[&'static str], arena: &'a Arena) {
+    /// value parsed into `arena`. Fails for a string that starts as JSON text (`{` or `[`)
+    /// but is not valid JSON, so that the record is rejected rather than read without it.
+    pub(super) fn parse_nested(
+        &mut self,
+        names: &[&'static str],
+        arena: &'a Arena,
+    ) -> Result<(), NormalizeError> {
         if let Some(object) = self.object {
             // Most records write nested objects as objects. One pass over the members finds
             // whether any contains serialized JSON, which costs less than a lookup per name.
@@ -115,29 +121,30 @@ impl<'a> Fields<'a> {
                     && (starts_upper(key) || names.contains(&key))
             });
             if !serialized {
-                return;
+                return Ok(());
             }
             for name in names {
                 if let Some(Value::String(text)) = self.written_field(name)
-                    && let Some(parsed) = json::unnest_str(text, arena)
+                    && let Some(parsed) = parse_serialized(name, text, arena)?
                 {
                     self.parsed.push((name, parsed));
                 }
             }
-            return;
+            return Ok(());
         }
         for (name, value) in &mut self.members {
             if !names.contains(&name.as_ref()) {
                 continue;
             }
             let parsed = match value.as_ref() {
-                Value::String(text) => json::unnest_str(text, arena),
+                Value::String(text) => parse_serialized(name, text, arena)?,
                 _ => None,
             };
             if let Some(parsed) = parsed {
                 *value = Cow::Owned(parsed);
             }
         }
+        Ok(())
     }
 
     /// Returns the value at `path`: the field named by its first key, then the keys of the
@@ -227,6 +234,30 @@ impl<'a> Fields<'a> {
 /// Returns true when `key` starts with an ASCII capital, as the keys that are renamed do.
 pub(super) fn starts_upper(key: &str) -> bool {
     key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+}
+
+/// Parses the text of the field `name` into `arena` when it starts with `{` or `[` after
+/// any whitespace. Returns `None` for other text, and an error naming the field for text
+/// that starts so but is not valid JSON.
+pub(super) fn parse_serialized<'a>(
+    name: &str,
+    text: &'a str,
+    arena: &'a Arena,
+) -> Result<Option<Value<'a>>, NormalizeError> {
+    if !text.trim_start().starts_with(['{', '[']) {
+        return Ok(None);
+    }
+    match json::parse_str(text, arena) {
+        Ok(parsed) => Ok(Some(parsed)),
+        Err(error) => Err(NormalizeError::invalid(
+            name,
+            text,
+            format!(
+                "expected a JSON object or array written as text: {}",
+                crate::decode::describe_json_error(&error)
+            ),
+        )),
+    }
 }
 
 /// Returns true when `text` may be serialized JSON, which [`json::unnest_str`] parses: it
@@ -353,7 +384,9 @@ mod tests {
         let object = record.as_object().unwrap();
         let arena = Arena::new();
         let mut fields = Fields::view(object, Some("properties"));
-        fields.parse_nested(&["status", "properties"], &arena);
+        fields
+            .parse_nested(&["status", "properties"], &arena)
+            .unwrap();
         assert_eq!(fields.get(&["properties"]), None);
         assert!(!fields.has_any_case("Properties"));
         assert!(fields.has_any_case("Time"));
@@ -368,7 +401,7 @@ mod tests {
         let mut builder = FieldsBuilder::with_capacity(1);
         builder.push("status".into(), Cow::Borrowed(&status), false);
         let mut fields = builder.build(Repeated::KeepFirst);
-        fields.parse_nested(&["status"], &arena);
+        fields.parse_nested(&["status"], &arena).unwrap();
         assert_eq!(fields.u64_at(&["status", "errorCode"]), Some(50126));
         assert_eq!(
             fields.text_at(&["status", "errorCode"]).as_deref(),

@@ -196,6 +196,34 @@ mod tests {
     }
 
     #[test]
+    fn invalid_serialized_object_names_the_field_as_written() {
+        assert_eq!(
+            error(&json!({
+                "Type": "SigninLogs",
+                "TimeGenerated": "2024-05-01T10:00:00Z",
+                "LocationDetails": "{\"city\": \"Lyon\", \"geoCoordinates\": {\"latitude\": 1e400}}"
+            })),
+            "invalid value `{\"city\": \"Lyon\", \"geoCoordinates\": {\"latitude\": 1e400}}` in `LocationDetails`: expected a JSON object or array written as text: number out of range (column 53)"
+        );
+        assert_eq!(
+            error(&json!({
+                "time": "2024-05-01T10:00:00Z",
+                "category": "SignInLogs",
+                "properties": {"id": "x", "status": "{\"errorCode\":"}
+            })),
+            "invalid value `{\"errorCode\":` in `properties.status`: expected a JSON object or array written as text: EOF while parsing a value (column 13)"
+        );
+        assert_eq!(
+            error(&json!({
+                "time": "2024-05-01T10:00:00Z",
+                "category": "SignInLogs",
+                "properties": "{\"id\": \"x\","
+            })),
+            "invalid value `{\"id\": \"x\",` in `properties`: expected a JSON object or array written as text: EOF while parsing a value (column 11)"
+        );
+    }
+
+    #[test]
     fn envelope_time_is_the_fallback() {
         let event = event(&json!({
             "time": "1/9/2007 10:41:00 AM +01:00",

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use crate::json::{Arena, Object, Value};
 
 use super::category;
-use super::fields::{Fields, FieldsBuilder, Repeated, starts_upper};
+use super::fields::{Fields, FieldsBuilder, Repeated, parse_serialized, starts_upper};
 use crate::NormalizeError;
 use crate::json;
 
@@ -280,10 +280,11 @@ pub(super) fn canonicalize<'a>(
         None | Some(Value::Null) => {}
         Some(Value::Object(properties)) => {
             let envelope = Fields::view(object, Some("properties"));
-            let resource = object_resource(properties, arena);
+            let resource = object_resource(properties, arena)
+                .map_err(|error| written_as(error, |field| format!("properties.{field}")))?;
             return classify(Shape::AzureMonitor, category, envelope, resource, record);
         }
-        Some(written @ Value::String(_)) => match json::unnest(written, arena) {
+        Some(written @ Value::String(text)) => match parse_serialized("properties", text, arena)? {
             // Not serialized JSON: the record is read as a flattened one below.
             None => {}
             Some(Value::Object(properties)) => {
@@ -293,7 +294,8 @@ pub(super) fn canonicalize<'a>(
                         .iter()
                         .map(|(key, value)| (Cow::Borrowed(key), Cow::Borrowed(value))),
                     arena,
-                );
+                )
+                .map_err(|error| written_as(error, |field| format!("properties.{field}")))?;
                 return classify(Shape::AzureMonitor, category, envelope, resource, record);
             }
             Some(_) => return Err(invalid_properties(written)),
@@ -302,7 +304,7 @@ pub(super) fn canonicalize<'a>(
     }
 
     if is_pascal_case(object) {
-        let (envelope, resource) = split_log_analytics(object, arena);
+        let (envelope, resource) = split_log_analytics(object, arena)?;
         let named = table
             .filter(|name| category::lookup(name).is_some())
             .or(category);
@@ -319,7 +321,7 @@ pub(super) fn canonicalize<'a>(
     } else {
         Shape::Graph
     };
-    let resource = object_resource(object, arena);
+    let resource = object_resource(object, arena)?;
     let envelope = if shape == Shape::AzureMonitor {
         Fields::view(object, None)
     } else {
@@ -498,7 +500,10 @@ fn is_pascal_case(object: &Object<'_>) -> bool {
 
 /// Splits a Log Analytics row into envelope and resource fields. Of columns that map to the
 /// same field, the first in key order is kept.
-fn split_log_analytics<'a>(object: &'a Object<'a>, arena: &'a Arena) -> (Fields<'a>, Fields<'a>) {
+fn split_log_analytics<'a>(
+    object: &'a Object<'a>,
+    arena: &'a Arena,
+) -> Result<(Fields<'a>, Fields<'a>), NormalizeError> {
     // `len` would put the members in key order once more than `iter` does.
     let mut envelope = FieldsBuilder::with_capacity(object.written_len());
     let mut resource = FieldsBuilder::with_capacity(object.written_len());
@@ -540,8 +545,35 @@ fn split_log_analytics<'a>(object: &'a Object<'a>, arena: &'a Arena) -> (Fields<
         }
     }
     let mut resource = resource.build(Repeated::KeepFirst);
-    resource.parse_nested(NESTED_FIELDS, arena);
-    (envelope.build(Repeated::KeepFirst), resource)
+    resource
+        .parse_nested(NESTED_FIELDS, arena)
+        .map_err(|error| written_as(error, resource_column))?;
+    Ok((envelope.build(Repeated::KeepFirst), resource))
+}
+
+/// Returns the Log Analytics column of a resource field: `LocationDetails` for `location`.
+fn resource_column(field: &str) -> String {
+    LOG_ANALYTICS_COLUMNS
+        .iter()
+        .find(|(_, column)| matches!(column, Column::Resource(name) | Column::Both(name) if *name == field))
+        .map_or_else(|| field.to_owned(), |(column, _)| (*column).to_owned())
+}
+
+/// Names the field of an invalid value as the record writes it, for an error raised under
+/// its Graph name.
+fn written_as(error: NormalizeError, written: impl FnOnce(&str) -> String) -> NormalizeError {
+    match error {
+        NormalizeError::InvalidField {
+            field,
+            value,
+            reason,
+        } => NormalizeError::InvalidField {
+            field: written(&field),
+            value,
+            reason,
+        },
+        other => other,
+    }
 }
 
 /// Builds the resource from its fields: lower camel case keys (a key already in lower camel
@@ -549,23 +581,26 @@ fn split_log_analytics<'a>(object: &'a Object<'a>, arena: &'a Arena) -> (Fields<
 fn resource_fields<'a>(
     members: impl ExactSizeIterator<Item = (Cow<'a, str>, Cow<'a, Value<'a>>)>,
     arena: &'a Arena,
-) -> Fields<'a> {
+) -> Result<Fields<'a>, NormalizeError> {
     let mut resource = FieldsBuilder::with_capacity(members.len());
     for (key, value) in members {
         let (name, renamed) = canonical_name(key);
         resource.push(name, value, renamed);
     }
     let mut resource = resource.build(Repeated::PreferUnrenamed);
-    resource.parse_nested(NESTED_FIELDS, arena);
-    resource
+    resource.parse_nested(NESTED_FIELDS, arena)?;
+    Ok(resource)
 }
 
 /// Reads the resource from the members of an object, in place when no key needs renaming.
-fn object_resource<'a>(object: &'a Object<'a>, arena: &'a Arena) -> Fields<'a> {
+fn object_resource<'a>(
+    object: &'a Object<'a>,
+    arena: &'a Arena,
+) -> Result<Fields<'a>, NormalizeError> {
     if !needs_renaming(object) {
         let mut resource = Fields::view(object, None);
-        resource.parse_nested(NESTED_FIELDS, arena);
-        return resource;
+        resource.parse_nested(NESTED_FIELDS, arena)?;
+        return Ok(resource);
     }
     resource_fields(
         object
