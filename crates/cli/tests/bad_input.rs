@@ -673,3 +673,27 @@ fn empty_policy_file_warns() {
         "{stderr}"
     );
 }
+
+#[test]
+fn records_after_the_records_array_are_rejected() {
+    let folder = tempfile::tempdir().unwrap();
+    let record = r#"{"eventVersion":"1.09","eventTime":"2024-05-06T09:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"0f0e0d0c-0000-4000-8000-000000000002","userIdentity":{"type":"Root","arn":"arn:aws:iam::111111111111:root","accountId":"111111111111"}}"#;
+    std::fs::write(
+        folder.path().join("trail.json"),
+        format!("{{\"Records\":[{record}],\n\"Records\":[{record}]}}\n"),
+    )
+    .unwrap();
+    let output = hunt_with_rejects(folder.path(), "trail.json");
+    assert_eq!(output.status.code(), Some(2));
+    let summary = summary(&output);
+    assert_eq!(summary["records"], 2);
+    assert_eq!(summary["rejected"], 1);
+    let rejected = rejects(&folder.path().join("rejects.jsonl"));
+    assert_eq!(rejected[0]["line"], 1);
+    assert_eq!(
+        rejected[0]["reason"],
+        "unexpected content after the array of records in a `Records` or `records` object: a \
+         file holds one array of records"
+    );
+    assert_eq!(rejected[0]["record"], format!(",\n\"Records\":[{record}]"));
+}

@@ -143,6 +143,14 @@ impl Decoder {
                 }
             }
             FrameItem::Truncated(frame) => emit(truncated(frame, file)),
+            FrameItem::AfterRecords(frame) => emit(Decoded::Rejected(Reject {
+                location: location(file, frame.line),
+                index: frame.index,
+                reason: "unexpected content after the array of records in a `Records` or `records` object: a file holds one array of records".to_owned(),
+                raw: frame.bytes,
+                read_error: false,
+                truncated: false,
+            })),
             FrameItem::Oversized { line, index, size } => emit(Decoded::Rejected(Reject {
                 location: location(file, line),
                 index,

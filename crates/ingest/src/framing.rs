@@ -49,6 +49,9 @@ pub enum FrameItem {
     },
     /// The input ended inside a record; the bytes read so far are kept.
     Truncated(Frame),
+    /// What a `Records` wrapper object holds after its array of records, such as a second
+    /// `Records` key. It is kept so that it can be rejected, not read.
+    AfterRecords(Frame),
     /// Reading failed (for example a truncated gzip stream); the input cannot go on. The
     /// records before `line` were read.
     ReadError {
@@ -508,16 +511,21 @@ impl<R: BufRead> Framer<R> {
         Ok(Step::Item(item))
     }
 
-    /// Skips what follows the array in a wrapper object, up to its closing brace.
+    /// Reads what follows the array in a wrapper object, up to its closing brace. CloudTrail
+    /// and Azure Monitor files hold nothing there, so anything else becomes an
+    /// [`FrameItem::AfterRecords`] item.
     fn scan_wrapper_tail(&mut self) -> io::Result<Step> {
-        // NOTE: keys after the records array (none in CloudTrail or Azure Monitor files) are
-        // skipped unread.
+        let line = self.line;
+        let mut tail = Vec::new();
         let mut depth = 1_usize;
         let mut in_string = false;
         let mut escaped = false;
         while let Some(byte) = self.next_byte()? {
             if byte == b'\n' {
                 self.line += 1;
+            }
+            if tail.len() < self.max_record_bytes {
+                tail.push(byte);
             }
             if in_string {
                 match (escaped, byte) {
@@ -541,7 +549,19 @@ impl<R: BufRead> Framer<R> {
             }
         }
         self.level = Level::Top;
-        Ok(Step::Continue)
+        if tail.last() == Some(&b'}') {
+            tail.pop();
+        }
+        if trim_ascii(&tail).is_empty() {
+            return Ok(Step::Continue);
+        }
+        let index = self.index;
+        self.index += 1;
+        Ok(Step::Item(FrameItem::AfterRecords(Frame {
+            bytes: tail,
+            line,
+            index,
+        })))
     }
 
     /// Reads a top-level object. When its first key is `Records` or `records` and holds an
@@ -974,6 +994,10 @@ mod tests {
                 ),
                 FrameItem::Oversized { line, size, .. } => (line, format!("OVERSIZED {size}")),
                 FrameItem::ReadError { line, error, .. } => (line, format!("ERROR {error}")),
+                FrameItem::AfterRecords(frame) => (
+                    frame.line,
+                    format!("AFTER {}", String::from_utf8(frame.bytes).unwrap()),
+                ),
             })
             .collect()
     }
@@ -1049,6 +1073,21 @@ mod tests {
             frames(input),
             [(1, "{\"a\":1}".to_owned()), (1, "{\"b\":2}".to_owned())]
         );
+    }
+
+    #[test]
+    fn content_after_the_records_array_is_an_item() {
+        let input = "{\"Records\":[{\"a\":1}],\n \"Records\":[{\"b\":2}]}\n{\"c\":3}\n";
+        assert_eq!(
+            frames(input),
+            [
+                (1, "{\"a\":1}".to_owned()),
+                (1, "AFTER ,\n \"Records\":[{\"b\":2}]".to_owned()),
+                (3, "{\"c\":3}".to_owned()),
+            ]
+        );
+        let spaced = "{\"Records\":[{\"a\":1}]\n}\n";
+        assert_eq!(frames(spaced), [(1, "{\"a\":1}".to_owned())]);
     }
 
     #[test]
@@ -1182,6 +1221,9 @@ mod tests {
             FrameItem::Record(frame) => ("record", frame.line, frame.index, frame.bytes),
             FrameItem::LastLine(frame) => ("last line", frame.line, frame.index, frame.bytes),
             FrameItem::Truncated(frame) => ("truncated", frame.line, frame.index, frame.bytes),
+            FrameItem::AfterRecords(frame) => {
+                ("after records", frame.line, frame.index, frame.bytes)
+            }
             FrameItem::Oversized { line, index, size } => {
                 ("oversized", line, index, size.to_string().into_bytes())
             }
