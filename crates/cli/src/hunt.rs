@@ -172,6 +172,15 @@ impl HuntArgs {
 
 pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     let (output, input_format) = args.resolve_formats()?;
+    if args
+        .paths
+        .iter()
+        .filter(|path| path.as_os_str() == "-")
+        .count()
+        > 1
+    {
+        bail!("`-` (standard input) is given twice; standard input can be read only once");
+    }
     let config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::default(),

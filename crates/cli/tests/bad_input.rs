@@ -257,6 +257,19 @@ fn invalid_config_is_a_usage_error() {
 }
 
 #[test]
+fn standard_input_twice_is_a_usage_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = riposte(&["hunt", "-", "-"], folder.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("`-` (standard input) is given twice; standard input can be read only once"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unknown_format_name_is_a_usage_error() {
     let folder = tempfile::tempdir().unwrap();
     let output = riposte(&["hunt", "--format", "xml", "x.json"], folder.path());
