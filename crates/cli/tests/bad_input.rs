@@ -169,8 +169,8 @@ fn truncated_gzip_is_reported_after_the_records_before_it() {
     assert!(error.starts_with("okta.json.gz:"), "{error}");
     assert!(
         error.ends_with(
-            ": read failed: incomplete deflate stream; the records before this line were read, \
-             the rest of the input is lost"
+            ": read failed: incomplete deflate stream; the records read before the failure are \
+             kept, the rest of the input is lost"
         ),
         "{error}"
     );

@@ -166,7 +166,7 @@ impl Decoder {
                 location: location(file, line),
                 index,
                 reason: format!(
-                    "read failed: {error}; the records before this line were read, the rest of the input is lost"
+                    "read failed: {error}; the records read before the failure are kept, the rest of the input is lost"
                 ),
                 raw: Vec::new(),
                 read_error: true,
