@@ -486,6 +486,28 @@ fn novel_sign_in() -> Event {
         .build()
 }
 
+/// Asserts that `scores` has the features, weights and score of `assessment`, which lists at
+/// least one contribution, and that only the assessment has details.
+fn assert_scores_without_details(scores: &Assessment, assessment: &Assessment) {
+    assert!(!assessment.contributions.is_empty());
+    assert_eq!(scores.score, assessment.score);
+    let features = |assessment: &Assessment| {
+        assessment
+            .contributions
+            .iter()
+            .map(|c| (c.feature, c.weight))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(features(scores), features(assessment));
+    assert!(scores.contributions.iter().all(|c| c.detail.is_empty()));
+    assert!(
+        assessment
+            .contributions
+            .iter()
+            .all(|c| !c.detail.is_empty())
+    );
+}
+
 #[test]
 fn scores_match_assessment_without_details() {
     let baseline = home_baseline(10);
@@ -494,23 +516,7 @@ fn scores_match_assessment_without_details() {
         let assessment = baseline.assess_sign_in(&event, &settings());
         let scores = baseline.score_sign_in(&event, &settings());
 
-        assert!(!assessment.contributions.is_empty());
-        assert_eq!(scores.score, assessment.score);
-        let features = |assessment: &Assessment| {
-            assessment
-                .contributions
-                .iter()
-                .map(|c| (c.feature, c.weight))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(features(&scores), features(&assessment));
-        assert!(scores.contributions.iter().all(|c| c.detail.is_empty()));
-        assert!(
-            assessment
-                .contributions
-                .iter()
-                .all(|c| !c.detail.is_empty())
-        );
+        assert_scores_without_details(&scores, &assessment);
     }
 }
 
@@ -802,23 +808,7 @@ fn workload_scores_match_assessment_without_details() {
         let assessment = baseline.assess_workload_call(&event, &settings());
         let scores = baseline.score_workload_call(&event, &settings());
 
-        assert!(!assessment.contributions.is_empty());
-        assert_eq!(scores.score, assessment.score);
-        let features = |assessment: &Assessment| {
-            assessment
-                .contributions
-                .iter()
-                .map(|c| (c.feature, c.weight))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(features(&scores), features(&assessment));
-        assert!(scores.contributions.iter().all(|c| c.detail.is_empty()));
-        assert!(
-            assessment
-                .contributions
-                .iter()
-                .all(|c| !c.detail.is_empty())
-        );
+        assert_scores_without_details(&scores, &assessment);
     }
 }
 

@@ -49,8 +49,8 @@ pub enum FrameItem {
     },
     /// The input ended inside a record; the bytes read so far are kept.
     Truncated(Frame),
-    /// What a `Records` wrapper object holds after its array of records, such as a second
-    /// `Records` key. It is kept so that it can be rejected, not read.
+    /// The content of a `Records` wrapper object after its array of records, such as a
+    /// second `Records` key. It is kept so that it can be rejected, not read.
     AfterRecords(Frame),
     /// Reading failed (for example a truncated gzip stream); the input cannot go on. The
     /// records before `line` were read.

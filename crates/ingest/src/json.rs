@@ -146,12 +146,18 @@ pub fn unnest<'a>(value: &Value<'a>, arena: &'a Arena) -> Option<Value<'a>> {
 /// Parses a string that starts with `{` or `[` as JSON into `arena`. Returns `None` for any
 /// other string and for invalid JSON.
 pub fn unnest_str<'a>(text: &'a str, arena: &'a Arena) -> Option<Value<'a>> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        parse_str(text, arena).ok()
-    } else {
-        None
-    }
+    parse_serialized(text, arena)?.ok()
+}
+
+/// Parses a string that starts with `{` or `[` after any whitespace as JSON into `arena`, with
+/// the parse error when it is invalid. Returns `None` for any other string.
+pub fn parse_serialized<'a>(
+    text: &'a str,
+    arena: &'a Arena,
+) -> Option<Result<Value<'a>, serde_json::Error>> {
+    text.trim_start()
+        .starts_with(['{', '['])
+        .then(|| parse_str(text, arena))
 }
 
 #[cfg(test)]

@@ -236,20 +236,18 @@ pub(super) fn starts_upper(key: &str) -> bool {
     key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
 }
 
-/// Parses the text of the field `name` into `arena` when it starts with `{` or `[` after
-/// any whitespace. Returns `None` for other text, and an error naming the field for text
-/// that starts so but is not valid JSON.
+/// Parses the text of the field `name` into `arena` as [`json::parse_serialized`] does.
+/// Returns `None` for text that is not serialized JSON, and an error naming the field for
+/// text that starts as JSON but is not valid JSON.
 pub(super) fn parse_serialized<'a>(
     name: &str,
     text: &'a str,
     arena: &'a Arena,
 ) -> Result<Option<Value<'a>>, NormalizeError> {
-    if !text.trim_start().starts_with(['{', '[']) {
-        return Ok(None);
-    }
-    match json::parse_str(text, arena) {
-        Ok(parsed) => Ok(Some(parsed)),
-        Err(error) => Err(NormalizeError::invalid(
+    match json::parse_serialized(text, arena) {
+        None => Ok(None),
+        Some(Ok(parsed)) => Ok(Some(parsed)),
+        Some(Err(error)) => Err(NormalizeError::invalid(
             name,
             text,
             format!(

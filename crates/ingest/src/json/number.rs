@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-/// A JSON number, held as `serde_json::Number` holds it: an unsigned integer, a negative
-/// integer or a finite float. It answers the same questions with the same results, and it is
-/// `Copy`, so that the members of a parsed object move into the arena as one block.
+/// A JSON number, stored as `serde_json::Number` stores it: an unsigned integer, a negative
+/// integer or a finite float. Its conversions and its text match `serde_json::Number`'s. It is
+/// `Copy`, so the members of a parsed object are copied into the arena as one block.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Number(Kind);
 

@@ -237,7 +237,7 @@ enum PlainString<'a> {
 
 struct Parser<'a> {
     text: &'a str,
-    /// Where arrays, objects and strings with escapes are stored.
+    /// The arena that stores arrays, objects and strings with escapes.
     arena: &'a Arena,
     /// Byte offset of the next unread byte.
     position: usize,

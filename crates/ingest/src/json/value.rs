@@ -10,7 +10,7 @@
 //!
 //! The observable behaviour is that of `serde_json::Value` without the `preserve_order`
 //! feature: members iterate in byte order of their keys, a repeated key keeps its last
-//! value, numbers answer as [`serde_json::Number`] does, and [`Display`](fmt::Display) writes the
+//! value, numbers convert as [`serde_json::Number`] does, and [`Display`](fmt::Display) writes the
 //! compact JSON that `serde_json::Value` writes. Messages that quote a value or list keys
 //! therefore read the same.
 //!
@@ -22,11 +22,12 @@
 
 use std::fmt;
 
-use super::number::Number;
-use super::parser::parse_fast;
 use serde::Serialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+use super::number::Number;
+use super::parser::parse_fast;
 
 /// A JSON value whose strings borrow from the text it was parsed from when they contain no
 /// escape sequence, and whose arrays, objects and other strings live in an [`Arena`].
